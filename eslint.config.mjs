@@ -1,0 +1,26 @@
+// Syntax-level rules only: type-aware linting would load the provider typings a second time
+// (tsc --noEmit already type-checks everything as its own step of `npm test`).
+import js from "@eslint/js";
+import tseslint from "typescript-eslint";
+
+export default tseslint.config(
+  { ignores: ["node_modules/", "cdktf.out/", ".gen/", "coverage/", "**/*.js", "**/*.mjs"] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    rules: {
+      "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_", varsIgnorePattern: "^_" }],
+      "no-restricted-imports": [
+        "error",
+        {
+          paths: [
+            { name: "@cdktf/provider-azurerm", message: "Import from @cdktf/provider-azurerm/lib/<resource>: the root loads thousands of classes." },
+            { name: "@cdktf/provider-aws", message: "Import from @cdktf/provider-aws/lib/<resource>: the root loads thousands of classes." },
+            { name: "@cdktf/provider-random", message: "Import from @cdktf/provider-random/lib/<resource>." },
+            { name: "@cdktf/provider-tls", message: "Import from @cdktf/provider-tls/lib/<resource>." },
+          ],
+        },
+      ],
+    },
+  },
+);

@@ -1,0 +1,24 @@
+/**
+ * The app: load and validate every environment in config/, build each environment's stacks,
+ * synthesize. Synthesis writes to a fresh directory that replaces cdktf.out only once it is
+ * complete, so a configuration or policy error leaves the previous output untouched.
+ */
+import { resolve } from "node:path";
+import { ConfigValidationError } from "./modules/core/config/problems";
+import { synthesizeAtomically } from "./stacks/app";
+
+const outdir = process.env.CDKTF_OUTDIR ?? "cdktf.out";
+const configDir = process.env.CONFIG_DIR ?? resolve(__dirname, "config");
+const only = process.env.ENVIRONMENTS?.split(",").map((e) => e.trim()).filter(Boolean);
+
+try {
+  const result = synthesizeAtomically({ configDir, outdir, environments: only });
+  process.stderr.write(`Synthesized ${result.stacks.length} stacks for ${result.environments.join(", ")} into ${outdir}\n`);
+} catch (error) {
+  if (error instanceof ConfigValidationError) {
+    process.stderr.write(`${error.message}\n`);
+  } else {
+    process.stderr.write(`Synthesis failed: ${error instanceof Error ? error.message : String(error)}\n`);
+  }
+  process.exit(1);
+}

@@ -1,0 +1,141 @@
+import { z } from "zod";
+import {
+  alerts,
+  cidr,
+  dnsTtlSeconds,
+  drObjectives,
+  environmentName,
+  failoverPolicy,
+  prefix,
+  sqlReplication,
+  tags,
+} from "./schema-common";
+
+const azureVmSize = z
+  .string()
+  .regex(/^Standard_[A-Za-z0-9_]+$/, "expected an Azure VM size such as Standard_D2s_v5")
+  .describe("Azure VM size.");
+
+const azureZone = z.enum(["1", "2", "3"]).describe("Availability zone.");
+
+const marketplaceImage = z
+  .strictObject({
+    publisher: z.string().min(1),
+    offer: z.string().min(1),
+    sku: z.string().min(1),
+    version: z
+      .string()
+      .regex(/^(\d+\.\d+\.\d+|latest)$/, "expected a version such as 1.2.3, or latest")
+      .describe("Pin a version for identical regions over time; `latest` resolves at create time in each region."),
+  })
+  .describe("Marketplace image reference, the same in every region.");
+
+const azureRegion = z
+  .strictObject({
+    location: z.string().describe("Azure region name, for example westeurope."),
+    addressSpace: cidr.describe("Address space of the region's VNet. Must not overlap another region's (peering)."),
+    subnets: z
+      .strictObject({
+        web: cidr.describe("Subnet of the web tier."),
+        data: cidr.describe("Subnet of the SQL tier."),
+      })
+      .describe("Subnets inside addressSpace."),
+  })
+  .describe("One region. Its position names its stack: the first is <env>-region-1. Append new regions; never reorder.");
+
+export const azureWebTier = z
+  .strictObject({
+    vmSize: azureVmSize,
+    countPerRegion: z.int().min(1).max(10).describe("Web server VMs per region (spread across zones)."),
+    zones: z.array(azureZone).min(1).describe("Zones the web VMs are spread over, round-robin."),
+    os: z
+      .enum(["linux", "windows"])
+      .describe("linux: nginx on the image (cloud-init). windows: IIS (custom script extension). Both serve /health."),
+    image: marketplaceImage,
+    adminUsername: z.string().regex(/^[a-z][a-z0-9_]{2,19}$/, "expected 3-20 lowercase letters, digits or '_'"),
+  })
+  .describe("The WebServerVM tier, identical in every region.");
+
+export const azureSqlTier = z
+  .strictObject({
+    vmSize: azureVmSize,
+    zone: azureZone,
+    image: marketplaceImage.describe("SQL Server marketplace image, for example MicrosoftSQLServer / sql2022-ws2022 / standard-gen2."),
+    licenseType: z.enum(["PAYG", "AHUB", "DR"]).describe("SQL Server license; DR is the free passive-replica right (secondaries only)."),
+    dataDiskSizeGb: z.int().min(32).max(32767),
+    logDiskSizeGb: z.int().min(32).max(32767),
+    diskStorageType: z.enum(["Premium_LRS", "Premium_ZRS", "StandardSSD_LRS"]).describe("Managed disk type for data and log disks."),
+    backupRetentionDays: z
+      .int()
+      .min(7)
+      .max(90)
+      .describe("Retention of SQL automated backups and of the daily VM backups (Recovery Services), in days."),
+    patchWindow: z
+      .strictObject({
+        dayOfWeek: z.enum(["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]),
+        startHour: z.int().min(0).max(23),
+        durationMinutes: z.int().min(30).max(180),
+      })
+      .describe("SQL IaaS automated patching window (VM local time)."),
+    adminUsername: z.string().regex(/^[a-z][a-z0-9_]{2,19}$/, "expected 3-20 lowercase letters, digits or '_'"),
+    dnsTtlSeconds,
+    replication: sqlReplication,
+  })
+  .describe("The SQLVM tier, identical in every region.");
+
+const frontDoor = z
+  .strictObject({
+    kind: z.literal("frontDoor"),
+    sku: z.enum(["Standard_AzureFrontDoor", "Premium_AzureFrontDoor"]),
+    probePath: z.string().regex(/^\/[A-Za-z0-9/_.-]*$/, "expected an absolute path such as /health"),
+    probeProtocol: z.enum(["Http", "Https"]),
+    probeIntervalSeconds: z.int().min(5).max(255).describe("Seconds between probes from each Front Door edge."),
+    sampleSize: z.int().min(1).max(255).describe("Samples considered for a health decision."),
+    successfulSamplesRequired: z.int().min(1).max(255).describe("Successful samples within sampleSize that keep an origin healthy."),
+    wafMode: z.enum(["Prevention", "Detection"]),
+  })
+  .describe("Azure Front Door in active-active over the regions' web tiers.");
+
+const trafficManager = z
+  .strictObject({
+    kind: z.literal("trafficManager"),
+    probePath: z.string().regex(/^\/[A-Za-z0-9/_.-]*$/, "expected an absolute path such as /health"),
+    probeProtocol: z.enum(["HTTP", "HTTPS"]),
+    probeIntervalSeconds: z.union([z.literal(10), z.literal(30)]).describe("Traffic Manager supports 10 or 30 seconds."),
+    probeTimeoutSeconds: z.int().min(5).max(10),
+    toleratedFailures: z.int().min(0).max(9),
+    dnsTtlSeconds: z.int().min(0).max(2147483647).describe("TTL of the Traffic Manager DNS answer."),
+  })
+  .describe("Azure Traffic Manager (DNS) in active-active (weighted) over the regions' web tiers.");
+
+export const azureRemoteState = z
+  .strictObject({
+    resourceGroupName: z.string().regex(/^[A-Za-z0-9._()-]{1,90}$/, "expected a resource group name"),
+    storageAccountName: z.string().regex(/^[a-z0-9]{3,24}$/, "expected 3-24 lowercase letters or digits"),
+    containerName: z.string().regex(/^[a-z0-9](?:[a-z0-9-]{1,61}[a-z0-9])$/, "expected a blob container name"),
+    location: z.string().describe("Region of the state storage account (created once by the bootstrap stack)."),
+  })
+  .describe("Remote state: an azurerm backend with Azure AD authentication; keys are <env>/<stack>.tfstate.");
+
+export const azureEnvironmentSchema = z
+  .strictObject({
+    $schema: z.string().optional().describe("Path of the JSON schema, for editors."),
+    cloud: z.literal("azure"),
+    environment: environmentName,
+    prefix,
+    tags,
+    regions: z.array(azureRegion).min(2, "expected at least two regions: the first is the initial primary"),
+    web: azureWebTier,
+    sql: azureSqlTier,
+    globalLoadBalancer: z.discriminatedUnion("kind", [frontDoor, trafficManager]),
+    dr: drObjectives,
+    failover: failoverPolicy,
+    alerts,
+    remoteState: azureRemoteState,
+  })
+  .describe("An Azure environment: every region gets identical web and SQL tiers.");
+
+export type AzureEnvironmentConfig = z.infer<typeof azureEnvironmentSchema>;
+export type AzureRegionConfig = AzureEnvironmentConfig["regions"][number];
+export type FrontDoorConfig = z.infer<typeof frontDoor>;
+export type TrafficManagerConfig = z.infer<typeof trafficManager>;

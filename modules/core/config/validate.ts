@@ -1,0 +1,191 @@
+import { contains, overlaps, parseCidr, type Cidr } from "../cidr";
+import { globalNames, regionNames } from "../naming";
+import { formatDuration, modelEnvironment } from "../rto-model";
+import { closest, type ConfigProblem } from "./problems";
+import { REGIONS_BY_CLOUD } from "./regions";
+import type { EnvironmentConfig } from "./schema";
+
+interface Block {
+  readonly path: string;
+  readonly cidr: Cidr;
+}
+
+/**
+ * Checks that need more than one field: regions, address plans, name lengths, the recovery
+ * model against the objectives. Runs only on a file that passed the schema.
+ */
+export function semanticProblems(file: string, env: EnvironmentConfig): ConfigProblem[] {
+  return [...placementProblems(file, env), ...modelProblems(file, env, [])];
+}
+
+/**
+ * Regions and address plan. Also runs on a file that failed the schema (reading defensively),
+ * so a typo elsewhere in the file does not hide an overlapping CIDR.
+ */
+export function placementProblems(file: string, raw: unknown): ConfigProblem[] {
+  const env = raw as EnvironmentConfig;
+  if (!env || (env.cloud !== "azure" && env.cloud !== "aws") || !Array.isArray(env.regions)) return [];
+  const regions = env.regions.filter((r) => r && typeof r === "object");
+  const problems: ConfigProblem[] = [];
+  const problem = (path: string, value: unknown, expected: string, fix?: string) =>
+    problems.push({ file, path, value: JSON.stringify(value), expected, ...(fix ? { fix } : {}) });
+
+  const catalogue = REGIONS_BY_CLOUD[env.cloud];
+  const known = Object.keys(catalogue);
+  const cloudName = env.cloud === "azure" ? "Azure" : "AWS";
+  const checkRegionName = (path: string, location: string) => {
+    if (catalogue[location]) return true;
+    const suggestion = closest(location, known);
+    problem(
+      path,
+      location,
+      `an ${cloudName} region name such as ${known[0]}`,
+      suggestion ? `did you mean ${suggestion}?` : `one of: ${known.join(", ")}`,
+    );
+    return false;
+  };
+
+  // Regions: known, distinct.
+  const seen = new Map<string, number>();
+  regions.forEach((region, i) => {
+    if (typeof region.location !== "string") return;
+    checkRegionName(`regions[${i}].location`, region.location);
+    const first = seen.get(region.location);
+    if (first !== undefined) {
+      problem(`regions[${i}].location`, region.location, `a region not already listed (regions[${first}] is ${region.location}): each region must be distinct`);
+    } else {
+      seen.set(region.location, i);
+    }
+  });
+
+  // Address plan: well-formed, regions disjoint (peering), subnets inside their region and disjoint.
+  const parse = (path: string, text: unknown): Cidr | undefined => {
+    if (typeof text !== "string") return undefined;
+    const parsed = parseCidr(text);
+    if (typeof parsed === "string") {
+      problem(path, text, parsed);
+      return undefined;
+    }
+    return parsed;
+  };
+  const spaces: Block[] = [];
+  regions.forEach((region, i) => {
+    const spacePath = `regions[${i}].addressSpace`;
+    const space = parse(spacePath, region.addressSpace);
+    if (space) {
+      for (const other of spaces) {
+        if (overlaps(space, other.cidr)) {
+          problem(spacePath, region.addressSpace, `an address space that does not overlap ${other.path} (${other.cidr.text}): peered networks need disjoint ranges`);
+        }
+      }
+      spaces.push({ path: spacePath, cidr: space });
+    }
+    const subnets: Block[] = [];
+    for (const [tier, value] of Object.entries((region.subnets ?? {}) as Record<string, unknown>)) {
+      const entries = Array.isArray(value) ? value.map((v, j) => [`.${tier}[${j}]`, v] as const) : [[`.${tier}`, value] as const];
+      for (const [suffix, text] of entries) {
+        const path = `regions[${i}].subnets${suffix}`;
+        const subnet = parse(path, text);
+        if (!subnet) continue;
+        if (space && !contains(space, subnet)) {
+          problem(path, text, `a subnet inside the region's address space ${space.text}`);
+        }
+        for (const other of subnets) {
+          if (overlaps(subnet, other.cidr)) problem(path, text, `a subnet that does not overlap ${other.path} (${other.cidr.text})`);
+        }
+        if (subnet.prefixLength > 28) problem(path, text, "a subnet of /28 or larger (the cloud reserves addresses in every subnet)");
+        subnets.push({ path, cidr: subnet });
+      }
+    }
+  });
+
+  return problems;
+}
+
+/** Checks of a file that passed the schema: zones, names, the recovery model. */
+function modelProblems(file: string, env: EnvironmentConfig, problems: ConfigProblem[]): ConfigProblem[] {
+  const problem = (path: string, value: unknown, expected: string, fix?: string) =>
+    problems.push({ file, path, value: JSON.stringify(value), expected, ...(fix ? { fix } : {}) });
+  const catalogue = REGIONS_BY_CLOUD[env.cloud];
+  const checkRegionName = (path: string, location: string) => {
+    if (!catalogue[location]) {
+      const suggestion = closest(location, Object.keys(catalogue));
+      problem(path, location, `a region name of ${env.cloud}`, suggestion ? `did you mean ${suggestion}?` : undefined);
+    }
+  };
+  const placementOk = placementProblems(file, env).length === 0;
+
+  // Cloud-specific placement.
+  if (env.cloud === "azure") {
+    env.regions.forEach((region, i) => {
+      if (catalogue[region.location] && !catalogue[region.location].zones) {
+        problem(`regions[${i}].location`, region.location, "a region with availability zones: web.zones and sql.zone place VMs in zones", "choose a zonal region of the same geography");
+      }
+    });
+    checkRegionName("remoteState.location", env.remoteState.location);
+    if (new Set(env.web.zones).size !== env.web.zones.length) problem("web.zones", env.web.zones, "distinct zones");
+    const lb = env.globalLoadBalancer;
+    if (lb.kind === "frontDoor" && lb.successfulSamplesRequired > lb.sampleSize) {
+      problem("globalLoadBalancer.successfulSamplesRequired", lb.successfulSamplesRequired, `at most sampleSize (${lb.sampleSize})`);
+    }
+  } else {
+    env.regions.forEach((region, i) => {
+      region.availabilityZones.forEach((zone, j) => {
+        if (!zone.startsWith(region.location)) {
+          problem(`regions[${i}].availabilityZones[${j}]`, zone, `a zone of ${region.location}, such as ${region.location}a`);
+        }
+      });
+      if (new Set(region.availabilityZones).size !== region.availabilityZones.length) {
+        problem(`regions[${i}].availabilityZones`, region.availabilityZones, "two distinct availability zones");
+      }
+    });
+    checkRegionName("remoteState.region", env.remoteState.region);
+  }
+
+  if (!env.regions.some((r) => r.location === env.failover.activeDatabaseRegion)) {
+    problem("failover.activeDatabaseRegion", env.failover.activeDatabaseRegion, `one of the configured regions: ${env.regions.map((r) => r.location).join(", ")}`);
+  }
+
+  // Names that Azure limits in length.
+  if (env.cloud === "azure" && placementOk) {
+    for (const region of env.regions) {
+      const names = regionNames(env, region.location);
+      for (const [what, name, max] of [
+        ["Key Vault", names.keyVault, 24],
+        ["storage account", names.sqlBackupStorage, 24],
+      ] as const) {
+        if (name.length > max) {
+          problem("prefix", env.prefix, `a prefix short enough for the ${what} name ${name} (${name.length} characters, at most ${max})`, "shorten prefix or the environment name");
+        }
+      }
+    }
+    const global = globalNames(env);
+    if (global.frontDoorEndpoint.length > 46) problem("prefix", env.prefix, `a prefix short enough for the Front Door endpoint name ${global.frontDoorEndpoint} (at most 46 characters)`);
+  }
+
+  // Objectives: the recovery model must fit them.
+  if (placementOk) {
+    const model = modelEnvironment(env);
+    const objective = env.dr.rtoMinutes * 60;
+    if (model.rtoSeconds > objective) {
+      const slowest = model.trafficSeconds >= model.databaseSeconds ? "traffic" : "database";
+      const breakdown = model.phases
+        .filter((p) => p.path === slowest)
+        .map((p) => `${p.label} ${p.seconds} s`)
+        .join(" + ");
+      problem(
+        slowest === "traffic" ? "globalLoadBalancer.probeIntervalSeconds" : "failover.confirmationMinutes",
+        slowest === "traffic" ? env.globalLoadBalancer.probeIntervalSeconds : env.failover.confirmationMinutes,
+        `settings whose modeled recovery time fits dr.rtoMinutes (${env.dr.rtoMinutes} min); modeled ${formatDuration(model.rtoSeconds)}: ${breakdown}`,
+        slowest === "traffic"
+          ? "probe more often or need fewer failed probes, or raise dr.rtoMinutes (at most 360)"
+          : "shorten failover.confirmationMinutes or sql.dnsTtlSeconds, or raise dr.rtoMinutes (at most 360)",
+      );
+    }
+    const rpoSeconds = env.dr.rpoMinutes * 60;
+    if (env.sql.replication.lagAlertSeconds > rpoSeconds) {
+      problem("sql.replication.lagAlertSeconds", env.sql.replication.lagAlertSeconds, `at most the RPO, dr.rpoMinutes x 60 = ${rpoSeconds} s: lag beyond it is data the objective does not allow to lose`);
+    }
+  }
+  return problems;
+}

@@ -1,0 +1,62 @@
+import { existsSync, mkdtempSync, renameSync, rmSync } from "node:fs";
+import { basename, dirname, join, resolve } from "node:path";
+import { App, type TerraformStack } from "cdktf";
+import { loadEnvironments } from "../modules/core/config/load";
+import type { EnvironmentConfig } from "../modules/core/config/schema";
+import { buildAwsEnvironment } from "./aws/environment";
+import { buildAzureEnvironment } from "./azure/environment";
+
+/** Builds every stack of one environment into the app. */
+export function buildEnvironment(app: App, env: EnvironmentConfig): TerraformStack[] {
+  switch (env.cloud) {
+    case "azure":
+      return buildAzureEnvironment(app, env);
+    case "aws":
+      return buildAwsEnvironment(app, env);
+  }
+}
+
+export interface SynthesisOptions {
+  readonly configDir: string;
+  readonly outdir: string;
+  /** Only these environments (all when omitted). */
+  readonly environments?: readonly string[];
+}
+
+export interface SynthesisResult {
+  readonly environments: string[];
+  readonly stacks: string[];
+}
+
+/**
+ * Validates all configuration, then synthesizes into a new sibling directory and swaps it
+ * in for `outdir` only when synthesis succeeded: an error never leaves a partial cdktf.out.
+ */
+export function synthesizeAtomically(options: SynthesisOptions): SynthesisResult {
+  const loaded = loadEnvironments(options.configDir);
+  const selected = options.environments?.length
+    ? options.environments.map((name) => {
+        const match = loaded.find((l) => l.config.environment === name);
+        if (!match) {
+          throw new Error(`ENVIRONMENTS names "${name}", which is not configured; configured: ${loaded.map((l) => l.config.environment).join(", ")}`);
+        }
+        return match;
+      })
+    : loaded;
+
+  const target = resolve(options.outdir);
+  const staging = mkdtempSync(join(dirname(target), `.${basename(target)}.synth-`));
+  try {
+    const app = new App({ outdir: staging, skipValidation: false });
+    const stacks = selected.flatMap(({ config }) => buildEnvironment(app, config));
+    app.synth();
+    const previous = existsSync(target) ? `${staging}.previous` : undefined;
+    if (previous) renameSync(target, previous);
+    renameSync(staging, target);
+    if (previous) rmSync(previous, { recursive: true, force: true });
+    return { environments: selected.map((l) => l.config.environment), stacks: stacks.map((s) => s.node.id) };
+  } catch (error) {
+    rmSync(staging, { recursive: true, force: true });
+    throw error;
+  }
+}
