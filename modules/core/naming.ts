@@ -68,6 +68,13 @@ export function globalNames(env: NameSource) {
     automationAccount: `aa-${base}-dr`,
     logAnalytics: `log-${base}-dr`,
     actionGroup: `ag-${base}-dr`,
+    /** Runbooks of the DR automation (Azure Automation runbook names). */
+    runbooks: {
+      failover: "Invoke-RegionFailover",
+      failback: "Invoke-RegionFailback",
+      readiness: "Test-DrReadiness",
+      configureReplication: "Initialize-SqlReplication",
+    },
     /** The private DNS zone that holds the database endpoint name. */
     privateZone: `${env.environment}.${env.prefix}.internal`,
     /** The name web servers connect to; failover repoints it. */

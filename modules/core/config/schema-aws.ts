@@ -3,6 +3,7 @@ import {
   alerts,
   cidr,
   dnsTtlSeconds,
+  deployOrder,
   drObjectives,
   environmentName,
   failoverPolicy,
@@ -44,6 +45,7 @@ export const awsEnvironmentSchema = z
     cloud: z.literal("aws"),
     environment: environmentName,
     prefix,
+    deployOrder,
     tags,
     regions: z.array(awsRegion).min(2, "expected at least two regions: the first is the initial primary"),
     outboundAccess: z

@@ -28,6 +28,12 @@ export const tags = z
   .refine((t) => Object.keys(t).length > 0, "expected at least one tag (for example owner)")
   .describe("Tags applied to every taggable resource, in addition to environment and managed-by tags.");
 
+export const deployOrder = z
+  .int()
+  .min(1)
+  .max(99)
+  .describe("Order in which merge-to-apply deploys environments: lower first (staging before production).");
+
 export const drObjectives = z
   .strictObject({
     rtoMinutes: z
