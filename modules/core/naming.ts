@@ -34,6 +34,7 @@ export function regionNames(env: NameSource, location: string) {
   return {
     base,
     resourceGroup: `rg-${base}`,
+    networkResourceGroup: `rg-${base}-net`,
     network: `vnet-${base}`,
     webSubnet: "snet-web",
     dataSubnet: "snet-data",
@@ -41,6 +42,11 @@ export function regionNames(env: NameSource, location: string) {
     dataNsg: `nsg-${base}-data`,
     natGateway: `ng-${base}`,
     webLoadBalancer: `lbe-${base}-web`,
+    webPublicIp: `pip-${base}-web`,
+    /** DNS label of the web tier's public IP (Traffic Manager endpoints need one). */
+    webDnsLabel: `${env.prefix}-${env.environment}-${code}-web`,
+    /** Name of this region's origin (Front Door) or endpoint (Traffic Manager). */
+    webOrigin: `web-${code}`,
     webVm: (n: number) => `vm-${env.prefix}-${code}-web${String(n).padStart(2, "0")}`,
     sqlVm: `vm-${env.prefix}-${code}-sql`,
     /** Windows computer names are at most 15 characters. */
@@ -58,7 +64,6 @@ export function globalNames(env: NameSource) {
   const base = `${env.prefix}-${env.environment}`;
   return {
     base,
-    networkResourceGroup: `rg-${base}-network`,
     globalResourceGroup: `rg-${base}-global`,
     drResourceGroup: `rg-${base}-dr`,
     frontDoorProfile: `afd-${base}`,
@@ -84,4 +89,70 @@ export function globalNames(env: NameSource) {
 
 export function commonTags(env: Pick<EnvironmentConfig, "environment" | "tags">): Record<string, string> {
   return { ...env.tags, environment: env.environment, "managed-by": "cdktf" };
+}
+
+// --- AWS -------------------------------------------------------------------------------------
+// Load balancer and target group names are limited to 32 characters: `<prefix>-<env>-<code>` is
+// at most 8 + 1 + 12 + 1 + 5 = 27, so the suffixes below always fit.
+
+/** Names of one AWS region's resources. */
+export function awsRegionNames(env: NameSource, location: string) {
+  const code = regionCode(env, location);
+  const base = `${env.prefix}-${env.environment}-${code}`;
+  return {
+    base,
+    code,
+    vpc: `vpc-${base}`,
+    subnet: (tier: "public" | "web" | "data", zone: string) => `${base}-${tier}-${zone.slice(-1)}`,
+    albSecurityGroup: `${base}-alb`,
+    webSecurityGroup: `${base}-web`,
+    sqlSecurityGroup: `${base}-sql`,
+    endpointSecurityGroup: `${base}-vpce`,
+    fenceSecurityGroup: `${base}-fence`,
+    loadBalancer: `${base}-web`,
+    targetGroup: `${base}-web`,
+    accessLogBucket: `${base}-alb-logs`,
+    webInstance: (n: number) => `${base}-web${String(n).padStart(2, "0")}`,
+    sqlInstance: `${base}-sql`,
+    /** Windows computer names are at most 15 characters. */
+    sqlComputerName: `${env.prefix}${code}sql`.slice(0, 15),
+    dataKeyAlias: `alias/${base}-data`,
+    webRole: `${base}-web-ssm`,
+    sqlRole: `${base}-sql-ssm`,
+    backupRole: `${base}-backup`,
+    backupVault: `${base}-vault`,
+    backupPlan: `${base}-daily`,
+    /** Secrets Manager names: the generated SQL login and the replication certificate. */
+    sqlAdminSecret: `${env.prefix}/${env.environment}/${code}/sql-admin`,
+    replicationCertificateSecret: `${env.prefix}/${env.environment}/${code}/sql-ag-certificate`,
+    /** Host name of this region's SQL instance in the private zone (shared with Azure). */
+    sqlHostLabel: `sql-${code}`,
+    sqlDownAlarm: `${base}-sql-down`,
+    webUnhealthyAlarm: `${base}-web-unhealthy`,
+    alertTopic: `${base}-dr-alerts`,
+    failoverTrigger: `${base}-failover-trigger`,
+  };
+}
+
+/** Names of an AWS environment's global and DR resources. */
+export function awsGlobalNames(env: NameSource) {
+  const base = `${env.prefix}-${env.environment}`;
+  return {
+    base,
+    accelerator: `${base}-web`,
+    automationRole: `${base}-dr-automation`,
+    eventsRole: `${base}-dr-events`,
+    drLogGroup: `/${env.prefix}/${env.environment}/dr`,
+    /** SSM parameter holding the topology the runbooks act on (instance IDs, zone, endpoint groups). */
+    topologyParameter: `/${env.prefix}/${env.environment}/dr/topology`,
+    /** SSM Automation documents, one file each under runbooks/aws/. */
+    documents: {
+      failover: `${base}-Invoke-RegionFailover`,
+      failback: `${base}-Invoke-RegionFailback`,
+      readiness: `${base}-Test-DrReadiness`,
+      configureReplication: `${base}-Initialize-SqlReplication`,
+    },
+    privateZone: globalNames(env).privateZone,
+    databaseRecord: globalNames(env).databaseRecord,
+  };
 }

@@ -175,7 +175,7 @@ function knownKeysAt(schema: z.ZodType, path: readonly PropertyKey[], data: unkn
     if (current instanceof z.ZodOptional) {
       current = current.unwrap() as z.ZodType;
     } else if (current instanceof z.ZodDiscriminatedUnion) {
-      const discriminator = current.def.discriminator;
+      const discriminator: string = current.def.discriminator;
       const tag = (value as Record<string, unknown> | undefined)?.[discriminator];
       current = (current.options as z.ZodType[]).find(
         (option) => option instanceof z.ZodObject && (option.shape[discriminator] as z.ZodLiteral).def.values.includes(tag as never),

@@ -118,6 +118,23 @@ export const azureRemoteState = z
   })
   .describe("Remote state: an azurerm backend with Azure AD authentication; keys are <env>/<stack>.tfstate.");
 
+const azureFailoverPolicy = failoverPolicy.extend({
+  webhookExpiresOn: z.iso
+    .date("expected a date such as 2027-11-30")
+    .optional()
+    .describe(
+      "Expiry of the Automation webhook that alerts use to start the failover runbook; required when mode is automatic. Rotate it with a pull request before it expires (the readiness check warns 30 days ahead).",
+    ),
+});
+
+const management = z
+  .strictObject({
+    allowedIpRanges: z
+      .array(cidr)
+      .describe("Public egress ranges of the runners that apply Terraform. Key Vaults deny every other public source; VMs reach them through service endpoints."),
+  })
+  .describe("Who may reach the data plane of Key Vaults and storage from outside the VNets.");
+
 export const azureEnvironmentSchema = z
   .strictObject({
     $schema: z.string().optional().describe("Path of the JSON schema, for editors."),
@@ -131,8 +148,9 @@ export const azureEnvironmentSchema = z
     sql: azureSqlTier,
     globalLoadBalancer: z.discriminatedUnion("kind", [frontDoor, trafficManager]),
     dr: drObjectives,
-    failover: failoverPolicy,
+    failover: azureFailoverPolicy,
     alerts,
+    management,
     remoteState: azureRemoteState,
   })
   .describe("An Azure environment: every region gets identical web and SQL tiers.");

@@ -123,6 +123,13 @@ function modelProblems(file: string, env: EnvironmentConfig, problems: ConfigPro
       }
     });
     checkRegionName("remoteState.location", env.remoteState.location);
+    if (env.failover.mode === "automatic" && !env.failover.webhookExpiresOn) {
+      problem("failover.webhookExpiresOn", "(missing)", "a date (YYYY-MM-DD): automatic failover starts the runbook through an Automation webhook, which must expire", "set failover.webhookExpiresOn about a year ahead, or use mode: manual");
+    }
+    env.management.allowedIpRanges.forEach((range, i) => {
+      const parsed = parseCidr(range);
+      if (typeof parsed === "string") problem(`management.allowedIpRanges[${i}]`, range, parsed);
+    });
     if (new Set(env.web.zones).size !== env.web.zones.length) problem("web.zones", env.web.zones, "distinct zones");
     const lb = env.globalLoadBalancer;
     if (lb.kind === "frontDoor" && lb.successfulSamplesRequired > lb.sampleSize) {

@@ -1,0 +1,40 @@
+<powershell>
+# SQL tier bootstrap (SQL Server on Windows AMI), identical in every region. Runs once at first
+# boot: data and log volumes, mixed authentication, the admin login from Secrets Manager (read
+# with the instance role, never passed in user data), Always On enabled for the availability
+# group that the Initialize-SqlReplication document creates, firewall for SQL and replication.
+$ErrorActionPreference = 'Stop'
+Start-Transcript -Path 'C:\ProgramData\sql-bootstrap.log' -Append
+
+function Initialize-Volume($serial, $letter, $label) {
+  $disk = Get-Disk | Where-Object { $_.SerialNumber -like "$serial*" -and $_.PartitionStyle -eq 'RAW' }
+  if ($disk) {
+    Initialize-Disk -Number $disk.Number -PartitionStyle GPT
+    New-Partition -DiskNumber $disk.Number -UseMaximumSize -DriveLetter $letter |
+      Format-Volume -FileSystem NTFS -AllocationUnitSize 65536 -NewFileSystemLabel $label -Confirm:$false
+  }
+}
+# EBS volumes appear with their volume ID (without the dash) as the disk serial number.
+for ($i = 0; $i -lt 30 -and -not (Get-Disk | Where-Object { $_.SerialNumber -like '__DATA_VOLUME_SERIAL__*' }); $i++) { Start-Sleep -Seconds 10 }
+Initialize-Volume '__DATA_VOLUME_SERIAL__' 'D' 'SQLData'
+Initialize-Volume '__LOG_VOLUME_SERIAL__' 'L' 'SQLLog'
+New-Item -ItemType Directory -Force -Path 'D:\SQLData', 'L:\SQLLog' | Out-Null
+
+Import-Module SQLPS -DisableNameChecking
+$instance = 'MSSQLSERVER'
+$secret = (Get-SECSecretValue -SecretId '__ADMIN_SECRET_ARN__' -Region '__REGION__').SecretString | ConvertFrom-Json
+Invoke-Sqlcmd -ServerInstance 'localhost' -Query @"
+EXEC xp_instance_regwrite N'HKEY_LOCAL_MACHINE', N'Software\Microsoft\MSSQLServer\MSSQLServer', N'LoginMode', REG_DWORD, 2;
+EXEC xp_instance_regwrite N'HKEY_LOCAL_MACHINE', N'Software\Microsoft\MSSQLServer\MSSQLServer', N'DefaultData', REG_SZ, N'D:\SQLData';
+EXEC xp_instance_regwrite N'HKEY_LOCAL_MACHINE', N'Software\Microsoft\MSSQLServer\MSSQLServer', N'DefaultLog', REG_SZ, N'L:\SQLLog';
+IF NOT EXISTS (SELECT 1 FROM sys.server_principals WHERE name = N'$($secret.username)')
+  CREATE LOGIN [$($secret.username)] WITH PASSWORD = N'$($secret.password)', CHECK_POLICY = ON;
+ALTER SERVER ROLE [sysadmin] ADD MEMBER [$($secret.username)];
+"@
+Enable-SqlAlwaysOn -ServerInstance 'localhost' -Force
+Restart-Service -Name $instance -Force
+
+New-NetFirewallRule -DisplayName 'SQL Server' -Direction Inbound -Protocol TCP -LocalPort 1433 -Action Allow
+New-NetFirewallRule -DisplayName 'SQL replication endpoint' -Direction Inbound -Protocol TCP -LocalPort __REPLICATION_PORT__ -Action Allow
+Stop-Transcript
+</powershell>

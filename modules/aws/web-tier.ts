@@ -1,0 +1,64 @@
+import { DataAwsAmi } from "@cdktf/provider-aws/lib/data-aws-ami";
+import { Instance } from "@cdktf/provider-aws/lib/instance";
+import type { KmsKey } from "@cdktf/provider-aws/lib/kms-key";
+import type { AwsProvider } from "@cdktf/provider-aws/lib/provider";
+import { Construct } from "constructs";
+import type { AwsEnvironmentConfig } from "../core/config/schema-aws";
+import { awsRegionNames } from "../core/naming";
+import { hardenedInstanceOptions, lookupAmi } from "./instance-defaults";
+import type { SsmInstanceRole } from "./instance-role";
+import type { RegionalNetwork } from "./network";
+import { renderBootstrap } from "./templates";
+
+export interface WebTierProps {
+  readonly provider?: AwsProvider;
+  readonly env: AwsEnvironmentConfig;
+  readonly location: string;
+  readonly network: RegionalNetwork;
+  readonly role: SsmInstanceRole;
+  readonly key: KmsKey;
+  /** The private database name the application connects to. */
+  readonly databaseFqdn: string;
+}
+
+/**
+ * The web servers of one region: countPerRegion instances alternating between the two zones'
+ * web subnets, each with the same image and bootstrap. Keyed web01, web02, ... so adding one
+ * never renames another.
+ */
+export class WebTier extends Construct {
+  readonly image: DataAwsAmi;
+  /** Instances by key (web01, web02, ...). */
+  readonly instances: ReadonlyMap<string, Instance>;
+
+  constructor(scope: Construct, id: string, props: WebTierProps) {
+    super(scope, id);
+    const { env, network } = props;
+    const names = awsRegionNames(env, props.location);
+    this.image = lookupAmi(this, "image", props.provider, env.web.image);
+    const userData = renderBootstrap("web-user-data.sh", {
+      PROBE_PATH: env.globalLoadBalancer.probePath,
+      DATABASE_FQDN: props.databaseFqdn,
+    });
+    const instances = new Map<string, Instance>();
+    for (let n = 1; n <= env.web.countPerRegion; n++) {
+      const key = `web${String(n).padStart(2, "0")}`;
+      const subnet = network.subnets.web[(n - 1) % network.subnets.web.length];
+      instances.set(
+        key,
+        new Instance(this, key, {
+          provider: props.provider,
+          ami: this.image.id,
+          instanceType: env.web.instanceType,
+          subnetId: subnet.id,
+          vpcSecurityGroupIds: [network.webSecurityGroup.id],
+          iamInstanceProfile: props.role.instanceProfile.name,
+          userData,
+          ...hardenedInstanceOptions(props.key, names.webInstance(n)),
+          tags: { Name: names.webInstance(n), tier: "web" },
+        }),
+      );
+    }
+    this.instances = instances;
+  }
+}

@@ -1,0 +1,188 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { Lb } from "@cdktf/provider-azurerm/lib/lb";
+import { LbBackendAddressPool } from "@cdktf/provider-azurerm/lib/lb-backend-address-pool";
+import { LbProbe } from "@cdktf/provider-azurerm/lib/lb-probe";
+import { LbRule } from "@cdktf/provider-azurerm/lib/lb-rule";
+import { LinuxVirtualMachine } from "@cdktf/provider-azurerm/lib/linux-virtual-machine";
+import { NetworkInterface } from "@cdktf/provider-azurerm/lib/network-interface";
+import { NetworkInterfaceBackendAddressPoolAssociation } from "@cdktf/provider-azurerm/lib/network-interface-backend-address-pool-association";
+import { PublicIp } from "@cdktf/provider-azurerm/lib/public-ip";
+import type { ResourceGroup } from "@cdktf/provider-azurerm/lib/resource-group";
+import { VirtualMachineExtension } from "@cdktf/provider-azurerm/lib/virtual-machine-extension";
+import { WindowsVirtualMachine } from "@cdktf/provider-azurerm/lib/windows-virtual-machine";
+import { PrivateKey } from "@cdktf/provider-tls/lib/private-key";
+import { Construct } from "constructs";
+import type { AzureEnvironmentConfig } from "../core/config/schema";
+import type { RegionVault } from "./region-vault";
+
+type WebTierConfig = AzureEnvironmentConfig["web"];
+
+export interface WebTierProps {
+  readonly resourceGroup: ResourceGroup;
+  readonly subnetId: string;
+  readonly vault: RegionVault;
+  readonly config: WebTierConfig;
+  readonly names: {
+    readonly webLoadBalancer: string;
+    readonly webPublicIp: string;
+    readonly webDnsLabel: string;
+    readonly webVm: (n: number) => string;
+    readonly webComputerName: (n: number) => string;
+  };
+  /** Values written into the bootstrap: region label, database host name, vault name. */
+  readonly bootstrap: { readonly region: string; readonly databaseHost: string; readonly keyVaultName: string };
+  readonly probePath: string;
+  readonly tags: Record<string, string>;
+}
+
+export interface WebServer {
+  readonly key: string;
+  readonly vm: LinuxVirtualMachine | WindowsVirtualMachine;
+}
+
+/**
+ * The region's WebServerVMs behind a zone-redundant Standard load balancer whose public IP is
+ * the region's single origin for the global load balancer. The VMs have no public address;
+ * outbound traffic leaves through the subnet's NAT gateway.
+ */
+export class WebTier extends Construct {
+  readonly publicIp: PublicIp;
+  readonly loadBalancer: Lb;
+  readonly servers: WebServer[] = [];
+
+  constructor(scope: Construct, id: string, props: WebTierProps) {
+    super(scope, id);
+    const rg = props.resourceGroup;
+    const placement = { resourceGroupName: rg.name, location: rg.location };
+    const config = props.config;
+
+    this.publicIp = new PublicIp(this, "public-ip", {
+      ...placement,
+      name: props.names.webPublicIp,
+      allocationMethod: "Static",
+      sku: "Standard",
+      zones: ["1", "2", "3"],
+      domainNameLabel: props.names.webDnsLabel,
+      tags: props.tags,
+    });
+    this.loadBalancer = new Lb(this, "load-balancer", {
+      ...placement,
+      name: props.names.webLoadBalancer,
+      sku: "Standard",
+      frontendIpConfiguration: [{ name: "web", publicIpAddressId: this.publicIp.id }],
+      tags: props.tags,
+    });
+    const pool = new LbBackendAddressPool(this, "pool", { name: "web", loadbalancerId: this.loadBalancer.id });
+    const probe = new LbProbe(this, "health-probe", {
+      name: "health",
+      loadbalancerId: this.loadBalancer.id,
+      protocol: "Http",
+      port: 80,
+      requestPath: props.probePath,
+      intervalInSeconds: 5,
+      probeThreshold: 2,
+    });
+    new LbRule(this, "http-rule", {
+      name: "http",
+      loadbalancerId: this.loadBalancer.id,
+      frontendIpConfigurationName: "web",
+      protocol: "Tcp",
+      frontendPort: 80,
+      backendPort: 80,
+      backendAddressPoolIds: [pool.id],
+      probeId: probe.id,
+      // Outbound goes through the NAT gateway, not the load balancer's address.
+      disableOutboundSnat: true,
+      tcpResetEnabled: true,
+    });
+
+    const sshKey =
+      config.os === "linux"
+        ? new PrivateKey(this, "admin-ssh-key", { algorithm: "RSA", rsaBits: 4096 })
+        : undefined;
+    if (sshKey) props.vault.secret("admin-ssh-key-secret", "web-admin-ssh-private-key", sshKey.privateKeyOpenssh);
+    const windowsPassword =
+      config.os === "windows" ? props.vault.generatedPassword("admin-password", "web-admin-password") : undefined;
+
+    for (let n = 1; n <= config.countPerRegion; n++) {
+      const key = `web${String(n).padStart(2, "0")}`;
+      const nic = new NetworkInterface(this, `${key}-nic`, {
+        ...placement,
+        name: `nic-${props.names.webVm(n)}`,
+        acceleratedNetworkingEnabled: true,
+        ipConfiguration: [{ name: "primary", subnetId: props.subnetId, privateIpAddressAllocation: "Dynamic" }],
+        tags: props.tags,
+      });
+      new NetworkInterfaceBackendAddressPoolAssociation(this, `${key}-pool-association`, {
+        networkInterfaceId: nic.id,
+        ipConfigurationName: "primary",
+        backendAddressPoolId: pool.id,
+      });
+      const common = {
+        ...placement,
+        name: props.names.webVm(n),
+        computerName: props.names.webComputerName(n),
+        size: config.vmSize,
+        // Spread round-robin over the configured zones.
+        zone: config.zones[(n - 1) % config.zones.length],
+        networkInterfaceIds: [nic.id],
+        adminUsername: config.adminUsername,
+        sourceImageReference: { ...config.image },
+        osDisk: { caching: "ReadWrite", storageAccountType: "Premium_LRS" },
+        encryptionAtHostEnabled: true,
+        secureBootEnabled: true,
+        vtpmEnabled: true,
+        bootDiagnostics: {},
+        identity: { type: "SystemAssigned" },
+        tags: { ...props.tags, tier: "web" },
+      };
+      const vm =
+        config.os === "linux"
+          ? new LinuxVirtualMachine(this, `${key}-vm`, {
+              ...common,
+              disablePasswordAuthentication: true,
+              adminSshKey: [{ username: config.adminUsername, publicKey: sshKey!.publicKeyOpenssh }],
+              // Encoded here, so Terraform never sees (or interpolates) the template text.
+              customData: Buffer.from(renderTemplate("web-linux.cloud-init.yaml", props.bootstrap)).toString("base64"),
+            })
+          : new WindowsVirtualMachine(this, `${key}-vm`, {
+              ...common,
+              adminPassword: windowsPassword!.password.result,
+              dependsOn: [windowsPassword!.secret],
+            });
+      if (vm instanceof WindowsVirtualMachine) {
+        const script = renderTemplate("web-windows.ps1", props.bootstrap);
+        new VirtualMachineExtension(this, `${key}-bootstrap`, {
+          name: "web-bootstrap",
+          virtualMachineId: vm.id,
+          publisher: "Microsoft.Compute",
+          type: "CustomScriptExtension",
+          typeHandlerVersion: "1.10",
+          autoUpgradeMinorVersion: true,
+          settings: JSON.stringify({ commandToExecute: `powershell -NoProfile -ExecutionPolicy Bypass -EncodedCommand ${encodePowerShell(script)}` }),
+          tags: props.tags,
+        });
+      }
+      this.servers.push({ key, vm });
+    }
+  }
+}
+
+/** Fills `${name}` placeholders of a bootstrap file; an unknown or unfilled placeholder is an error. */
+export function renderTemplate(file: string, values: Readonly<Record<string, string>>): string {
+  const text = readFileSync(join(__dirname, "bootstrap", file), "utf8");
+  return text.replace(/\$\{(\w+)\}/g, (match, name: string) => {
+    const value = values[name];
+    if (value === undefined) throw new Error(`modules/azure/bootstrap/${file}: no value for placeholder ${match}`);
+    if (!/^[A-Za-z0-9._-]+$/.test(value)) {
+      throw new Error(`modules/azure/bootstrap/${file}: value ${JSON.stringify(value)} for ${match} must be a plain name (letters, digits, '.', '_', '-')`);
+    }
+    return value;
+  });
+}
+
+/** PowerShell's -EncodedCommand takes base64 of UTF-16LE. */
+function encodePowerShell(script: string): string {
+  return Buffer.from(script, "utf16le").toString("base64");
+}

@@ -1,0 +1,28 @@
+import { join } from "node:path";
+import type { App, TerraformStack } from "cdktf";
+import type { AzureEnvironmentConfig } from "../../modules/core/config/schema";
+import { stackNames } from "../../modules/core/naming";
+import { AzureDrRunbookStack } from "./dr-runbook-stack";
+import { AzureGlobalLbStack } from "./global-lb-stack";
+import { AzureNetworkingStack } from "./networking-stack";
+import { AzureRegionStack } from "./region-stack";
+import { AzureStateBootstrapStack } from "./state-bootstrap-stack";
+
+const RUNBOOKS_DIR = join(__dirname, "..", "..", "runbooks", "azure");
+
+/**
+ * The stacks of one Azure environment, in dependency order: networking, one stack per region,
+ * the global load balancer over the regions' web tiers, the DR runbooks over all of it; plus
+ * the state bootstrap, applied once by hand.
+ */
+export function buildAzureEnvironment(app: App, env: AzureEnvironmentConfig): TerraformStack[] {
+  const names = stackNames(env);
+  const networking = new AzureNetworkingStack(app, names.networking, env);
+  const regions = env.regions.map(
+    (region, i) => new AzureRegionStack(app, names.region(i), { env, region, networking, network: networking.regions[i] }),
+  );
+  const globalLb = new AzureGlobalLbStack(app, names.globalLb, { env, networking, regions });
+  const drRunbook = new AzureDrRunbookStack(app, names.drRunbook, { env, networking, regions, globalLb, runbooksDir: RUNBOOKS_DIR });
+  const bootstrap = new AzureStateBootstrapStack(app, names.stateBootstrap, env);
+  return [networking, ...regions, globalLb, drRunbook, bootstrap];
+}

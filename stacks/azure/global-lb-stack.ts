@@ -1,0 +1,51 @@
+import type { Construct } from "constructs";
+import type { AzureEnvironmentConfig } from "../../modules/core/config/schema";
+import { commonTags, globalNames, regionNames } from "../../modules/core/naming";
+import { FrontDoor } from "../../modules/azure/front-door";
+import { TrafficManager } from "../../modules/azure/traffic-manager";
+import { EnvironmentStack } from "../base-stack";
+import type { AzureNetworkingStack } from "./networking-stack";
+import type { AzureRegionStack } from "./region-stack";
+import { azureProvider } from "./provider";
+
+export interface AzureGlobalLbStackProps {
+  readonly env: AzureEnvironmentConfig;
+  readonly networking: AzureNetworkingStack;
+  readonly regions: readonly AzureRegionStack[];
+}
+
+/** `<env>-global-lb`: Front Door or Traffic Manager in active-active over every region's web tier. */
+export class AzureGlobalLbStack extends EnvironmentStack {
+  readonly frontDoor?: FrontDoor;
+  readonly trafficManager?: TrafficManager;
+
+  constructor(scope: Construct, name: string, props: AzureGlobalLbStackProps) {
+    const { env } = props;
+    super(scope, name, env);
+    azureProvider(this);
+    const tags = commonTags(env);
+    const global = globalNames(env);
+    const lb = env.globalLoadBalancer;
+    const resourceGroup = props.networking.globalResourceGroup;
+    if (lb.kind === "frontDoor") {
+      this.frontDoor = new FrontDoor(this, "front-door", {
+        resourceGroup,
+        names: { profile: global.frontDoorProfile, endpoint: global.frontDoorEndpoint, wafPolicy: global.wafPolicy },
+        config: lb,
+        origins: props.regions.map((r) => ({
+          name: regionNames(env, r.location).webOrigin,
+          hostName: r.web.publicIp.fqdn,
+        })),
+        tags,
+      });
+    } else {
+      this.trafficManager = new TrafficManager(this, "traffic-manager", {
+        resourceGroup,
+        name: global.trafficManager,
+        config: lb,
+        endpoints: props.regions.map((r) => ({ name: regionNames(env, r.location).webOrigin, publicIpId: r.web.publicIp.id })),
+        tags,
+      });
+    }
+  }
+}
