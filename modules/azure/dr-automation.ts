@@ -1,5 +1,3 @@
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
 import { AutomationAccount } from "@cdktf/provider-azurerm/lib/automation-account";
 import { AutomationRunbook } from "@cdktf/provider-azurerm/lib/automation-runbook";
 import { AutomationVariableString } from "@cdktf/provider-azurerm/lib/automation-variable-string";
@@ -10,10 +8,11 @@ import { RoleAssignment } from "@cdktf/provider-azurerm/lib/role-assignment";
 import { Construct } from "constructs";
 import { terraformLiteral } from "../core/terraform-literal";
 
-export interface RunbookFile {
+export interface Runbook {
   /** Runbook name in the Automation account. */
   readonly name: string;
-  readonly file: string;
+  /** PowerShell text (loaded from runbooks/azure by the stack). */
+  readonly content: string;
   readonly description: string;
 }
 
@@ -28,17 +27,14 @@ export interface ScopedRole {
 export interface DrAutomationProps {
   readonly resourceGroup: ResourceGroup;
   readonly names: { readonly automationAccount: string; readonly logAnalytics: string };
-  readonly runbooksDir: string;
-  readonly runbooks: readonly RunbookFile[];
+  readonly runbooks: readonly Runbook[];
   /** Non-secret description of the deployment the runbooks act on (JSON). */
   readonly topologyJson: string;
+  readonly variableNames: { readonly topology: string; readonly lastReadiness: string };
   readonly roles: readonly ScopedRole[];
   readonly logRetentionDays: number;
   readonly tags: Record<string, string>;
 }
-
-/** Automation variable the runbooks read their topology from. */
-export const TOPOLOGY_VARIABLE = "DrTopology";
 
 /**
  * The failover machinery's home: an Automation account whose system-assigned identity holds
@@ -79,12 +75,22 @@ export class DrAutomation extends Construct {
       enabledLog: [{ category: "JobLogs" }, { category: "JobStreams" }, { category: "AuditEvent" }],
     });
     new AutomationVariableString(this, "topology", {
-      name: TOPOLOGY_VARIABLE,
+      name: props.variableNames.topology,
       resourceGroupName: rg.name,
       automationAccountName: this.account.name,
       description: "Deployment the DR runbooks act on (written by the dr-runbook stack; not secret)",
       value: props.topologyJson,
       encrypted: false,
+    });
+    new AutomationVariableString(this, "last-readiness", {
+      name: props.variableNames.lastReadiness,
+      resourceGroupName: rg.name,
+      automationAccountName: this.account.name,
+      description: "Last readiness result (written by the readiness runbook; read by failover for the data-loss estimate)",
+      value: "{}",
+      encrypted: false,
+      // The readiness runbook owns the value after creation.
+      lifecycle: { ignoreChanges: ["value"] },
     });
     for (const runbook of props.runbooks) {
       this.runbooks[runbook.name] = new AutomationRunbook(this, `runbook-${runbook.name}`, {
@@ -93,7 +99,7 @@ export class DrAutomation extends Construct {
         automationAccountName: this.account.name,
         runbookType: "PowerShell72",
         description: runbook.description,
-        content: terraformLiteral(readFileSync(join(props.runbooksDir, runbook.file), "utf8")),
+        content: terraformLiteral(runbook.content),
         logProgress: true,
         logVerbose: false,
         tags: props.tags,

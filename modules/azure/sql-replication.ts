@@ -1,5 +1,3 @@
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
 import { VirtualMachineRunCommand } from "@cdktf/provider-azurerm/lib/virtual-machine-run-command";
 import type { ITerraformDependable } from "cdktf";
 import { Construct } from "constructs";
@@ -25,16 +23,9 @@ export interface SqlReplicationProps {
   readonly databases: readonly string[];
   readonly endpointPort: number;
   readonly sqlAdminUser: string;
-  readonly scriptsDir: string;
+  /** Text of the four scripts run on the SQL VMs, in this order. */
+  readonly scripts: { readonly endpoint: string; readonly trust: string; readonly create: string; readonly join: string };
 }
-
-/** Scripts run on the SQL VMs, in this order. */
-export const REPLICATION_SCRIPTS = {
-  endpoint: "Initialize-ReplicationEndpoint.ps1",
-  trust: "Trust-ReplicaCertificates.ps1",
-  create: "New-AvailabilityGroup.ps1",
-  join: "Join-AvailabilityGroup.ps1",
-} as const;
 
 /**
  * Replication as code: a read-scale availability group (CLUSTER_TYPE = NONE: no domain, no
@@ -49,14 +40,13 @@ export class SqlReplication extends Construct {
 
   constructor(scope: Construct, id: string, props: SqlReplicationProps) {
     super(scope, id);
-    const script = (name: string) => terraformLiteral(readFileSync(join(props.scriptsDir, name), "utf8"));
-    const run = (commandId: string, replica: ReplicaSqlVm, file: string, parameters: Record<string, string>, dependsOn: readonly ITerraformDependable[]) => {
+    const run = (commandId: string, replica: ReplicaSqlVm, script: string, parameters: Record<string, string>, dependsOn: readonly ITerraformDependable[]) => {
       const command = new VirtualMachineRunCommand(this, commandId, {
-        name: `${commandId}`,
+        name: commandId,
         location: replica.location,
         virtualMachineId: replica.vmId,
-        source: { script: script(file) },
-        parameter: Object.entries(parameters).map(([name, value]) => ({ name, value })),
+        source: { script: terraformLiteral(script) },
+        parameter: Object.entries({ KeyVaultName: replica.keyVaultName, ...parameters }).map(([name, value]) => ({ name, value })),
         dependsOn: [...dependsOn],
       });
       this.commands.push(command);
@@ -65,15 +55,14 @@ export class SqlReplication extends Construct {
 
     const [primary, ...secondaries] = props.replicas;
     const endpoints = props.replicas.map((replica) =>
-      run(`sql-endpoint-${replica.code}`, replica, REPLICATION_SCRIPTS.endpoint, {
-        KeyVaultName: replica.keyVaultName,
+      run(`sql-endpoint-${replica.code}`, replica, props.scripts.endpoint, {
         RegionCode: replica.code,
         EndpointPort: String(props.endpointPort),
         SqlAdminUser: props.sqlAdminUser,
       }, replica.ready),
     );
     const trusts = props.replicas.map((replica) =>
-      run(`sql-trust-${replica.code}`, replica, REPLICATION_SCRIPTS.trust, {
+      run(`sql-trust-${replica.code}`, replica, props.scripts.trust, {
         PeerVaults: props.replicas
           .filter((peer) => peer !== replica)
           .map((peer) => `${peer.code}=${peer.keyVaultName}`)
@@ -81,14 +70,14 @@ export class SqlReplication extends Construct {
         SqlAdminUser: props.sqlAdminUser,
       }, endpoints),
     );
-    const create = run(`sql-ag-create-${primary.code}`, primary, REPLICATION_SCRIPTS.create, {
+    const create = run(`sql-ag-create-${primary.code}`, primary, props.scripts.create, {
       AvailabilityGroupName: props.availabilityGroupName,
       Databases: props.databases.join(","),
       Replicas: props.replicas.map((r) => `${r.computerName}=TCP://${r.hostName}:${props.endpointPort}`).join(","),
       SqlAdminUser: props.sqlAdminUser,
     }, trusts);
     for (const replica of secondaries) {
-      run(`sql-ag-join-${replica.code}`, replica, REPLICATION_SCRIPTS.join, {
+      run(`sql-ag-join-${replica.code}`, replica, props.scripts.join, {
         AvailabilityGroupName: props.availabilityGroupName,
         SqlAdminUser: props.sqlAdminUser,
       }, [create]);

@@ -1,8 +1,15 @@
-import { join } from "node:path";
 import { DataAzurermClientConfig } from "@cdktf/provider-azurerm/lib/data-azurerm-client-config";
 import { ResourceGroup } from "@cdktf/provider-azurerm/lib/resource-group";
 import { RoleAssignment } from "@cdktf/provider-azurerm/lib/role-assignment";
 import type { Construct } from "constructs";
+import {
+  DR_READINESS_VARIABLE,
+  DR_TOPOLOGY_VARIABLE,
+  loadScriptContent,
+  RUN_COMMAND_SCRIPTS,
+  RUNBOOK_FILES,
+  type DrTopology,
+} from "../../runbooks/azure/topology-contract";
 import type { AzureEnvironmentConfig } from "../../modules/core/config/schema";
 import { commonTags, globalNames, regionNames } from "../../modules/core/naming";
 import { DrAutomation, type ScopedRole } from "../../modules/azure/dr-automation";
@@ -20,8 +27,6 @@ export interface AzureDrRunbookStackProps {
   readonly networking: AzureNetworkingStack;
   readonly regions: readonly AzureRegionStack[];
   readonly globalLb: AzureGlobalLbStack;
-  /** Directory holding the runbooks and SQL scripts (runbooks/azure). */
-  readonly runbooksDir: string;
 }
 
 const LOG_RETENTION_DAYS = 90;
@@ -82,7 +87,12 @@ export class AzureDrRunbookStack extends EnvironmentStack {
       databases: env.sql.replication.databases,
       endpointPort: env.sql.replication.endpointPort,
       sqlAdminUser: env.sql.adminUsername,
-      scriptsDir: join(props.runbooksDir, "sql"),
+      scripts: {
+        endpoint: loadScriptContent(RUN_COMMAND_SCRIPTS.initializeReplicationEndpoint.path),
+        trust: loadScriptContent(RUN_COMMAND_SCRIPTS.trustReplicaCertificates.path),
+        create: loadScriptContent(RUN_COMMAND_SCRIPTS.newAvailabilityGroup.path),
+        join: loadScriptContent(RUN_COMMAND_SCRIPTS.joinAvailabilityGroup.path),
+      },
     });
 
     const lb = env.globalLoadBalancer;
@@ -107,7 +117,7 @@ export class AzureDrRunbookStack extends EnvironmentStack {
       })),
     ];
 
-    const topology = {
+    const topology: DrTopology = {
       environment: env.environment,
       subscriptionId: client.subscriptionId,
       activeDatabaseRegion: env.failover.activeDatabaseRegion,
@@ -156,13 +166,13 @@ export class AzureDrRunbookStack extends EnvironmentStack {
     this.automation = new DrAutomation(this, "automation", {
       resourceGroup,
       names: { automationAccount: global.automationAccount, logAnalytics: global.logAnalytics },
-      runbooksDir: props.runbooksDir,
-      runbooks: [
-        { name: global.runbooks.failover, file: `${global.runbooks.failover}.ps1`, description: "Confirm, promote, repoint, drain, fence" },
-        { name: global.runbooks.failback, file: `${global.runbooks.failback}.ps1`, description: "Planned return to a re-seeded region" },
-        { name: global.runbooks.readiness, file: `${global.runbooks.readiness}.ps1`, description: "Both regions healthy, replication within the RPO" },
-      ],
+      runbooks: Object.values(RUNBOOK_FILES).map((runbook) => ({
+        name: runbook.name,
+        content: loadScriptContent(runbook.path),
+        description: runbook.description,
+      })),
       topologyJson: JSON.stringify(topology),
+      variableNames: { topology: DR_TOPOLOGY_VARIABLE, lastReadiness: DR_READINESS_VARIABLE },
       roles,
       logRetentionDays: LOG_RETENTION_DAYS,
       tags,

@@ -1,4 +1,3 @@
-import { join } from "node:path";
 import type { App, TerraformStack } from "cdktf";
 import type { AzureEnvironmentConfig } from "../../modules/core/config/schema";
 import { stackNames } from "../../modules/core/naming";
@@ -7,8 +6,6 @@ import { AzureGlobalLbStack } from "./global-lb-stack";
 import { AzureNetworkingStack } from "./networking-stack";
 import { AzureRegionStack } from "./region-stack";
 import { AzureStateBootstrapStack } from "./state-bootstrap-stack";
-
-const RUNBOOKS_DIR = join(__dirname, "..", "..", "runbooks", "azure");
 
 /**
  * The stacks of one Azure environment, in dependency order: networking, one stack per region,
@@ -22,7 +19,7 @@ export function buildAzureEnvironment(app: App, env: AzureEnvironmentConfig): Te
     (region, i) => new AzureRegionStack(app, names.region(i), { env, region, networking, network: networking.regions[i] }),
   );
   const globalLb = new AzureGlobalLbStack(app, names.globalLb, { env, networking, regions });
-  const drRunbook = new AzureDrRunbookStack(app, names.drRunbook, { env, networking, regions, globalLb, runbooksDir: RUNBOOKS_DIR });
+  const drRunbook = new AzureDrRunbookStack(app, names.drRunbook, { env, networking, regions, globalLb });
   const bootstrap = new AzureStateBootstrapStack(app, names.stateBootstrap, env);
   return [networking, ...regions, globalLb, drRunbook, bootstrap];
 }

@@ -124,8 +124,10 @@ function issueProblems(file: string, data: unknown, issue: z.core.$ZodIssue): Co
       return [{ file, path, value, expected: `one of ${issue.values.map((v) => JSON.stringify(v)).join(", ")}` }];
     case "invalid_union": {
       if ("note" in issue && issue.note === "No matching discriminator") {
-        const options = (issue as unknown as { options: unknown[] }).options ?? [];
-        return [{ file, path: formatPath([...issue.path, (issue as unknown as { discriminator: string }).discriminator]), value: describeValue(data, [...issue.path, (issue as unknown as { discriminator: string }).discriminator]), expected: `one of ${options.map((o) => JSON.stringify(o)).join(", ")}` }];
+        const { options = [], discriminator } = issue as unknown as { options?: unknown[]; discriminator: string };
+        // Zod reports the discriminator's own path; older versions reported its parent's.
+        const at = issue.path[issue.path.length - 1] === discriminator ? issue.path : [...issue.path, discriminator];
+        return [{ file, path: formatPath(at), value: describeValue(data, at), expected: `one of ${options.map((o) => JSON.stringify(o)).join(", ")}` }];
       }
       const alternatives = issue.errors.flat().map((e) => e.message.replace(/^Invalid input: expected /, ""));
       return [{ file, path, value, expected: `one of ${alternatives.join(", ")}` }];

@@ -1,0 +1,103 @@
+import type { AzureEnvironmentConfig } from "../../../modules/core/config/schema";
+import { shippedEnvironment, synthesize, type SynthesizedApp, type SynthesizedStack } from "../../helpers/synth";
+
+describe("Azure networking stack", () => {
+  let app: SynthesizedApp;
+  let tmApp: SynthesizedApp;
+  let net: SynthesizedStack;
+  const env = shippedEnvironment<AzureEnvironmentConfig>("prod");
+
+  beforeAll(() => {
+    app = synthesize(env);
+    net = app.stack("prod-networking");
+    const tm = shippedEnvironment<AzureEnvironmentConfig>("staging");
+    tm.globalLoadBalancer = {
+      kind: "trafficManager",
+      probePath: "/health",
+      probeProtocol: "HTTP",
+      probeIntervalSeconds: 10,
+      probeTimeoutSeconds: 5,
+      toleratedFailures: 2,
+      dnsTtlSeconds: 30,
+    };
+    tmApp = synthesize(tm);
+  });
+  afterAll(() => {
+    app.cleanup();
+    tmApp.cleanup();
+  });
+
+  const rulesOf = (stack: SynthesizedStack, nsgPath: string) =>
+    stack
+      .resources("azurerm_network_security_rule")
+      .filter((r) => String(r.values.network_security_group_name).includes(nsgPath))
+      .map((r) => r.values);
+
+  test("creates one VNet per region with the configured address space, and web and data subnets", () => {
+    const vnets = net.resources("azurerm_virtual_network").map((r) => r.values);
+    expect(vnets.map((v) => v.address_space)).toEqual(env.regions.map((r) => [r.addressSpace]));
+    expect(vnets.map((v) => v.location)).toEqual(expect.arrayContaining(env.regions.map((r) => r.location)));
+    const prefixes = net.resources("azurerm_subnet").map((r) => r.values.address_prefixes[0]);
+    expect(prefixes.sort()).toEqual(env.regions.flatMap((r) => [r.subnets.web, r.subnets.data]).sort());
+  });
+
+  test("retires default outbound access and sends outbound traffic through a NAT gateway per region", () => {
+    expect(net.resources("azurerm_subnet").every((r) => r.values.default_outbound_access_enabled === false)).toBe(true);
+    expect(net.resources("azurerm_nat_gateway")).toHaveLength(env.regions.length);
+    expect(net.resources("azurerm_subnet_nat_gateway_association")).toHaveLength(env.regions.length * 2);
+  });
+
+  test("admits HTTP(S) to the web subnet only from Front Door's back end and the regional load balancer probe", () => {
+    const web = rulesOf(net, "nsg-shop-prod-weu-web").filter((r) => r.access === "Allow");
+    expect(web.map((r) => r.source_address_prefix).sort()).toEqual(["AzureFrontDoor.Backend", "AzureLoadBalancer"]);
+  });
+
+  test("admits SQL only from the web subnets of every region, and replication only between data subnets", () => {
+    const data = rulesOf(net, "nsg-shop-prod-neu-data").filter((r) => r.access === "Allow");
+    const sql = data.find((r) => r.destination_port_range === "1433");
+    const replication = data.find((r) => r.destination_port_range === String(env.sql.replication.endpointPort));
+    expect(sql?.source_address_prefixes).toEqual(env.regions.map((r) => r.subnets.web));
+    expect(replication?.source_address_prefixes).toEqual(env.regions.map((r) => r.subnets.data));
+    expect(data).toHaveLength(2);
+  });
+
+  test("leaves priority 100 of the data NSG free for the runbooks' fence rule, which must win", () => {
+    const priorities = rulesOf(net, "-data").filter((r) => r.access === "Allow").map((r) => r.priority);
+    expect(Math.min(...priorities)).toBeGreaterThan(100);
+  });
+
+  test.each(["web", "data"])("denies every other inbound flow to the %s subnet", (tier) => {
+    for (const region of ["weu", "neu"]) {
+      const deny = rulesOf(net, `nsg-shop-prod-${region}-${tier}`).find((r) => r.access === "Deny");
+      expect(deny).toMatchObject({ direction: "Inbound", source_address_prefix: "*", destination_port_range: "*", protocol: "*" });
+    }
+    expect(net.resources("azurerm_subnet_network_security_group_association")).toHaveLength(4);
+  });
+
+  test("peers every region with every other region in both directions, without transit", () => {
+    const peerings = net.resources("azurerm_virtual_network_peering").map((r) => r.values);
+    expect(peerings.map((p) => p.name).sort()).toEqual(["peer-neu-to-weu", "peer-weu-to-neu"]);
+    expect(peerings.every((p) => p.allow_forwarded_traffic === false && p.allow_virtual_network_access === true)).toBe(true);
+  });
+
+  test("links the private zone to every VNet and names the database after the active region's SQL VM", () => {
+    expect(net.resources("azurerm_private_dns_zone_virtual_network_link")).toHaveLength(env.regions.length);
+    const record = net.resource("azurerm_private_dns_cname_record", "database-endpoint").values;
+    expect(record).toMatchObject({ name: "db", record: "sql-weu.prod.shop.internal", ttl: env.sql.dnsTtlSeconds });
+  });
+
+  test("hands the database record to the runbooks after creation, so an apply never undoes a failover", () => {
+    const record = net.resource("azurerm_private_dns_cname_record", "database-endpoint").values;
+    expect(record.lifecycle.ignore_changes).toEqual(["record"]);
+  });
+
+  test("keeps the zone in the initial secondary region, where the runbooks can still change it when the primary region is down", () => {
+    const rg = net.resource("azurerm_resource_group", "global-rg").values;
+    expect(rg.location).toBe(env.regions[1].location);
+  });
+
+  test("with Traffic Manager, accepts clients on the web tier directly (DNS-based balancing has no proxy)", () => {
+    const web = rulesOf(tmApp.stack("staging-networking"), "-weu-web").filter((r) => r.access === "Allow");
+    expect(web.map((r) => r.source_address_prefix).sort()).toEqual(["AzureLoadBalancer", "Internet"]);
+  });
+});

@@ -1,0 +1,157 @@
+import type { AzureEnvironmentConfig } from "../../../modules/core/config/schema";
+import { shippedEnvironment, synthesize, type SynthesizedApp, type SynthesizedStack } from "../../helpers/synth";
+
+describe("Azure region stacks", () => {
+  const env = shippedEnvironment<AzureEnvironmentConfig>("prod");
+  let app: SynthesizedApp;
+  let variants: SynthesizedApp;
+  let r1: SynthesizedStack;
+  let r2: SynthesizedStack;
+
+  beforeAll(() => {
+    app = synthesize(env);
+    r1 = app.stack("prod-region-1");
+    r2 = app.stack("prod-region-2");
+    const windows = shippedEnvironment<AzureEnvironmentConfig>("staging");
+    windows.environment = "winweb";
+    windows.web.os = "windows";
+    windows.web.image = { publisher: "MicrosoftWindowsServer", offer: "WindowsServer", sku: "2022-datacenter-azure-edition", version: "latest" };
+    windows.regions.push({ location: "swedencentral", addressSpace: "10.32.0.0/16", subnets: { web: "10.32.1.0/24", data: "10.32.2.0/24" } });
+    variants = synthesize(windows);
+  });
+  afterAll(() => {
+    app.cleanup();
+    variants.cleanup();
+  });
+
+  /** A stack's resources with region-specific names and IDs folded, to compare regions. */
+  const shape = (stack: SynthesizedStack, type: string) =>
+    stack.resources(type).map((r) => {
+      const { ["//"]: _meta, ...values } = r.values;
+      return JSON.parse(
+        JSON.stringify(values)
+          .replace(/westeurope|northeurope/g, "<region>")
+          .replace(/weu|neu/g, "<code>")
+          .replace(/10\.2[01]\./g, "10.<net>."),
+      );
+    });
+
+  test.each([
+    "azurerm_linux_virtual_machine",
+    "azurerm_windows_virtual_machine",
+    "azurerm_mssql_virtual_machine",
+    "azurerm_managed_disk",
+    "azurerm_lb_probe",
+    "azurerm_key_vault",
+    "azurerm_backup_policy_vm",
+  ])("builds %s identically in every region", (type) => {
+    expect(shape(r1, type).length).toBeGreaterThan(0);
+    expect(shape(r2, type)).toEqual(shape(r1, type));
+  });
+
+  test("installs the same web bootstrap in every region, serving a shallow /health", () => {
+    const bootstrap = (stack: SynthesizedStack) =>
+      stack.resources("azurerm_linux_virtual_machine").map((r) => Buffer.from(r.values.custom_data, "base64").toString("utf8"));
+    const [first] = bootstrap(r1);
+    expect(first).toContain("location = /health");
+    expect(first).toContain('"databaseHost": "db.prod.shop.internal"');
+    expect(bootstrap(r2).map((b) => b.replace(/northeurope/g, "westeurope").replace(/neu/g, "weu"))).toEqual(bootstrap(r1));
+  });
+
+  test("spreads the configured number of web servers over the configured zones", () => {
+    const vms = r1.resources("azurerm_linux_virtual_machine").map((r) => r.values);
+    expect(vms).toHaveLength(env.web.countPerRegion);
+    expect(vms.map((vm) => vm.zone)).toEqual(env.web.zones.slice(0, env.web.countPerRegion));
+  });
+
+  test("logs in to Linux web servers with a generated SSH key only, kept in the region's Key Vault", () => {
+    for (const vm of r1.resources("azurerm_linux_virtual_machine").map((r) => r.values)) {
+      expect(vm.disable_password_authentication).toBe(true);
+      expect(vm.admin_password).toBeUndefined();
+      expect(vm.admin_ssh_key[0].public_key).toMatch(/^\$\{tls_private_key\.[^}]+\.public_key_openssh\}$/);
+    }
+    const secrets = r1.resources("azurerm_key_vault_secret").map((r) => r.values.name);
+    expect(secrets).toEqual(expect.arrayContaining(["web-admin-ssh-private-key", "sql-admin-password", "sql-backup-encryption-password"]));
+  });
+
+  test("gives the SQL VM no public address, a static private one, and private-only SQL connectivity", () => {
+    const nic = r1.resource("azurerm_network_interface", "sql/nic").values;
+    expect(nic.ip_configuration[0]).toMatchObject({ private_ip_address_allocation: "Static", private_ip_address: "10.20.2.4" });
+    expect(nic.ip_configuration[0].public_ip_address_id).toBeUndefined();
+    const sql = r1.resource("azurerm_mssql_virtual_machine", "sql/sql").values;
+    expect(sql).toMatchObject({ sql_connectivity_type: "PRIVATE", sql_connectivity_port: 1433, sql_license_type: "PAYG" });
+    expect(r1.resources("azurerm_public_ip").map((r) => r.values.name)).toEqual(["pip-shop-prod-weu-web"]);
+  });
+
+  test("lays SQL data and log files on their own disks and patches and backs up SQL Server automatically", () => {
+    const sql = r1.resource("azurerm_mssql_virtual_machine", "sql/sql").values;
+    expect(sql.storage_configuration).toMatchObject({ disk_type: "NEW", data_settings: { luns: [0] }, log_settings: { luns: [1] } });
+    expect(sql.auto_patching).toMatchObject({ day_of_week: "Sunday", maintenance_window_starting_hour: 2 });
+    expect(sql.auto_backup).toMatchObject({ retention_period_in_days: env.sql.backupRetentionDays, encryption_enabled: true });
+    const sizes = r1.resources("azurerm_managed_disk").map((r) => [r.values.name, r.values.disk_size_gb]);
+    expect(sizes).toEqual([
+      ["disk-vm-shop-weu-sql-data", env.sql.dataDiskSizeGb],
+      ["disk-vm-shop-weu-sql-log", env.sql.logDiskSizeGb],
+    ]);
+  });
+
+  test("creates every credential at deploy time: no password literal appears anywhere in the stack", () => {
+    const vm = r1.resource("azurerm_windows_virtual_machine", "sql/vm").values;
+    expect(vm.admin_password).toMatch(/^\$\{random_password\.[^}]+\.result\}$/);
+    const secretValues = r1.resources("azurerm_key_vault_secret").map((r) => r.values.value);
+    expect(secretValues.every((v) => /^\$\{(random_password|tls_private_key)\.[^}]+\}$/.test(v))).toBe(true);
+    expect(r1.json.output ?? {}).toEqual({});
+  });
+
+  test("keeps credentials in a Key Vault with RBAC, purge protection and a deny-by-default firewall", () => {
+    const vault = r1.resource("azurerm_key_vault", "key-vault/vault").values;
+    expect(vault).toMatchObject({ rbac_authorization_enabled: true, purge_protection_enabled: true, name: "kvshopprodweu" });
+    expect(vault.network_acls).toMatchObject({ default_action: "Deny", bypass: "AzureServices", ip_rules: env.management.allowedIpRanges });
+  });
+
+  test("runs every VM on encrypted hosts with trusted launch, boot diagnostics and a managed identity", () => {
+    const vms = [...r1.resources("azurerm_linux_virtual_machine"), ...r1.resources("azurerm_windows_virtual_machine")].map((r) => r.values);
+    for (const vm of vms) {
+      expect(vm).toMatchObject({ encryption_at_host_enabled: true, secure_boot_enabled: true, vtpm_enabled: true, boot_diagnostics: {}, identity: { type: "SystemAssigned" } });
+      expect(vm.zone).toBeDefined();
+    }
+  });
+
+  test("backs up every VM of the region daily into a geo-redundant vault", () => {
+    const vault = r1.resource("azurerm_recovery_services_vault", "backup/vault").values;
+    expect(vault).toMatchObject({ storage_mode_type: "GeoRedundant", soft_delete_enabled: true, cross_region_restore_enabled: true });
+    const protectedVms = r1.resources("azurerm_backup_protected_vm").map((r) => r.values.source_vm_id);
+    const vms = [...r1.resources("azurerm_linux_virtual_machine"), ...r1.resources("azurerm_windows_virtual_machine")].map((r) => `\${${r.address}.id}`);
+    expect(protectedVms.sort()).toEqual(vms.sort());
+  });
+
+  test("probes the web servers on the health path behind the region's load balancer", () => {
+    expect(r1.resource("azurerm_lb_probe", "web/health-probe").values).toMatchObject({ protocol: "Http", request_path: "/health", port: 80 });
+    expect(r1.resource("azurerm_lb_rule", "web/http-rule").values.disable_outbound_snat).toBe(true);
+  });
+
+  test("registers the SQL VM's own name in the private zone", () => {
+    const record = r1.resource("azurerm_private_dns_a_record", "sql/host-record").values;
+    expect(record).toMatchObject({ name: "sql-weu", records: ["10.20.2.4"] });
+  });
+
+  test("builds Windows web servers with an IIS bootstrap that serves /health when the web tier is Windows", () => {
+    const stack = variants.stack("winweb-region-1");
+    expect(stack.resources("azurerm_linux_virtual_machine")).toHaveLength(0);
+    const ext = stack.resource("azurerm_virtual_machine_extension", "web/web01-bootstrap").values;
+    const command = JSON.parse(ext.settings).commandToExecute as string;
+    const script = Buffer.from(command.split(" ").pop()!, "base64").toString("utf16le");
+    expect(script).toContain("Install-WindowsFeature -Name Web-Server");
+    expect(script).toContain('"$root\\health"');
+  });
+
+  test("adds a stack per configured region, each admitting SQL from every region's web subnet", () => {
+    expect(Object.keys(variants.stacks)).toContain("winweb-region-3");
+    const sql = variants
+      .stack("winweb-networking")
+      .resources("azurerm_network_security_rule")
+      .find((r) => r.values.name === "allow-sql-from-web-tiers")!.values;
+    expect(sql.source_address_prefixes).toEqual(["10.30.1.0/24", "10.31.1.0/24", "10.32.1.0/24"]);
+    expect(variants.stack("winweb-networking").resources("azurerm_virtual_network_peering")).toHaveLength(6);
+  });
+});
