@@ -100,7 +100,7 @@ describe("the app", () => {
       let stderr = "";
       try {
         execFileSync(process.execPath, ["--import", "tsx", join(REPO_ROOT, "main.ts")], {
-          cwd: work,
+          cwd: REPO_ROOT,
           env: { ...process.env, CONFIG_DIR: configDir, CDKTF_OUTDIR: outdir },
           stdio: "pipe",
         });

@@ -54,9 +54,12 @@ export class RegionVault extends Construct {
     });
   }
 
-  /** A generated password, stored as a secret; returns both so a VM can be created with it. */
-  generatedPassword(secretId: string, secretName: string): { password: Password; secret: KeyVaultSecret } {
-    const password = new Password(this, `${secretId}-value`, {
+  /**
+   * A generated password, stored as a secret; returns both so a VM can be created with it.
+   * The secret's name is also its construct ID: a secret name is unique in a vault.
+   */
+  generatedPassword(secretName: string): { password: Password; secret: KeyVaultSecret } {
+    const password = new Password(this, `${secretName}-value`, {
       length: 32,
       special: true,
       // Characters that survive T-SQL, PowerShell and cloud-init quoting.
@@ -66,12 +69,12 @@ export class RegionVault extends Construct {
       minNumeric: 2,
       minSpecial: 2,
     });
-    const secret = this.secret(secretId, secretName, password.result);
+    const secret = this.secret(secretName, password.result);
     return { password, secret };
   }
 
-  secret(secretId: string, secretName: string, value: string): KeyVaultSecret {
-    return new KeyVaultSecret(this, secretId, {
+  secret(secretName: string, value: string): KeyVaultSecret {
+    return new KeyVaultSecret(this, secretName, {
       name: secretName,
       keyVaultId: this.vault.id,
       value,

@@ -12,8 +12,14 @@ export interface ReplicaSqlVm {
   /** Host name of the SQL VM in the private zone. */
   readonly hostName: string;
   readonly keyVaultName: string;
-  /** Resources that must exist before the scripts run (vault roles of the VM's identity). */
+  /** Resources of this stack that must exist before the scripts run (vault roles of the VM's identity). */
   readonly ready: readonly ITerraformDependable[];
+  /**
+   * ID of the VM's SQL IaaS registration (another stack's resource): the scripts need the disks
+   * it lays out. Referencing its ID orders them after it without exporting the whole resource,
+   * which `dependsOn` across stacks would do, secrets included.
+   */
+  readonly sqlRegistrationId: string;
 }
 
 export interface SqlReplicationProps {
@@ -48,6 +54,7 @@ export class SqlReplication extends Construct {
         source: { script: terraformLiteral(script) },
         parameter: Object.entries({ KeyVaultName: replica.keyVaultName, ...parameters }).map(([name, value]) => ({ name, value })),
         dependsOn: [...dependsOn],
+        tags: { "sql-iaas-registration": replica.sqlRegistrationId },
       });
       this.commands.push(command);
       return command;

@@ -65,7 +65,7 @@ export class SqlServerVm extends Construct {
       tags: props.tags,
     });
 
-    const admin = props.vault.generatedPassword("admin-password", "sql-admin-password");
+    const admin = props.vault.generatedPassword("sql-admin-password");
     this.vm = new WindowsVirtualMachine(this, "vm", {
       ...placement,
       name: props.names.sqlVm,
@@ -130,16 +130,16 @@ export class SqlServerVm extends Construct {
       crossTenantReplicationEnabled: false,
       infrastructureEncryptionEnabled: true,
       networkRules: { defaultAction: "Deny", bypass: ["AzureServices"], virtualNetworkSubnetIds: [props.subnetId] },
-      blobProperties: { deleteRetentionPolicy: { days: 14 }, containerDeleteRetentionPolicy: { days: 14 } },
+      blobProperties: { versioningEnabled: true, deleteRetentionPolicy: { days: 14 }, containerDeleteRetentionPolicy: { days: 14 } },
       tags: props.tags,
     });
     suppressRule(
       backupStorage,
-      "AZ-STG-003",
+      "AZ-STO-004",
       "SQL IaaS automated backup authenticates to its storage account with an access key (auto_backup.storage_account_access_key); the account admits only the data subnet and trusted Azure services",
     );
 
-    const backupEncryption = props.vault.generatedPassword("backup-encryption-password", "sql-backup-encryption-password");
+    const backupEncryption = props.vault.generatedPassword("sql-backup-encryption-password");
     this.sqlVirtualMachine = new MssqlVirtualMachine(this, "sql", {
       virtualMachineId: this.vm.id,
       sqlLicenseType: config.licenseType,

@@ -101,9 +101,9 @@ export class WebTier extends Construct {
       config.os === "linux"
         ? new PrivateKey(this, "admin-ssh-key", { algorithm: "RSA", rsaBits: 4096 })
         : undefined;
-    if (sshKey) props.vault.secret("admin-ssh-key-secret", "web-admin-ssh-private-key", sshKey.privateKeyOpenssh);
+    if (sshKey) props.vault.secret("web-admin-ssh-private-key", sshKey.privateKeyOpenssh);
     const windowsPassword =
-      config.os === "windows" ? props.vault.generatedPassword("admin-password", "web-admin-password") : undefined;
+      config.os === "windows" ? props.vault.generatedPassword("web-admin-password") : undefined;
 
     for (let n = 1; n <= config.countPerRegion; n++) {
       const key = `web${String(n).padStart(2, "0")}`;

@@ -80,7 +80,8 @@ export class AzureDrRunbookStack extends EnvironmentStack {
           computerName: names.sqlComputerName,
           hostName: `${names.sqlHostLabel}.${global.privateZone}`,
           keyVaultName: names.keyVault,
-          ready: [...(vaultRoles.get(region.code) ?? []), region.sql.sqlVirtualMachine],
+          ready: vaultRoles.get(region.code) ?? [],
+          sqlRegistrationId: region.sql.sqlVirtualMachine.id,
         };
       }),
       availabilityGroupName: env.sql.replication.availabilityGroupName,

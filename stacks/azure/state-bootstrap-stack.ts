@@ -5,6 +5,7 @@ import { StorageContainer } from "@cdktf/provider-azurerm/lib/storage-container"
 import type { Construct } from "constructs";
 import type { AzureEnvironmentConfig } from "../../modules/core/config/schema";
 import { commonTags } from "../../modules/core/naming";
+import { suppressRule } from "../../modules/core/policy/suppress";
 import { azureProvider } from "./provider";
 
 /**
@@ -48,6 +49,11 @@ export class AzureStateBootstrapStack extends TerraformStack {
       tags,
       lifecycle: { preventDestroy: true },
     });
+    suppressRule(
+      this.storageAccount,
+      "GEN-STATE-001",
+      "this stack creates the remote state storage, so its own state cannot live there yet; it is applied once by hand and its local state file is kept safe (README: State bootstrap)",
+    );
     new StorageContainer(this, "container", {
       name: state.containerName,
       storageAccountId: this.storageAccount.id,

@@ -31,13 +31,13 @@ describe("Azure global load balancer stack", () => {
 
   test("routes to every region's web tier with equal priority and weight (active-active)", () => {
     const origins = lb.resources("azurerm_cdn_frontdoor_origin").map((r) => r.values);
-    expect(origins.map((o) => o.name)).toEqual(["web-weu", "web-neu"]);
+    expect(origins.map((o) => o.name).sort()).toEqual(["web-neu", "web-weu"]);
     expect(new Set(origins.map((o) => `${o.priority}/${o.weight}`)).size).toBe(1);
     expect(origins.every((o) => o.enabled === true)).toBe(true);
   });
 
   test("reaches each region through its load balancer's public name, read from the region stack's state", () => {
-    const hosts = lb.resources("azurerm_cdn_frontdoor_origin").map((r) => r.values.host_name);
+    const hosts = lb.resources("azurerm_cdn_frontdoor_origin").map((r) => r.values.host_name).sort();
     expect(hosts).toEqual([
       expect.stringMatching(/data\.terraform_remote_state\.cross-stack-reference-input-prod-region-1\.outputs/),
       expect.stringMatching(/data\.terraform_remote_state\.cross-stack-reference-input-prod-region-2\.outputs/),
@@ -70,9 +70,9 @@ describe("Azure global load balancer stack", () => {
     expect(profile).toMatchObject({ traffic_routing_method: "Weighted", dns_config: { ttl: 30 } });
     expect(profile.monitor_config).toMatchObject({ path: "/health", interval_in_seconds: 10, tolerated_number_of_failures: 2, timeout_in_seconds: 5 });
     const endpoints = tm.resources("azurerm_traffic_manager_azure_endpoint").map((r) => r.values);
-    expect(endpoints.map((e) => [e.name, e.weight])).toEqual([
-      ["web-weu", 100],
+    expect(endpoints.map((e) => [e.name, e.weight]).sort()).toEqual([
       ["web-neu", 100],
+      ["web-weu", 100],
     ]);
     expect(endpoints.every((e) => e.lifecycle.ignore_changes.includes("enabled"))).toBe(true);
     expect(tm.resources("azurerm_cdn_frontdoor_profile")).toHaveLength(0);

@@ -1,0 +1,697 @@
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Testing } from "cdktf";
+import type { AwsEnvironmentConfig } from "../../../modules/core/config/schema";
+import { synthesizeAtomically } from "../../../stacks/app";
+import { buildAwsEnvironment } from "../../../stacks/aws/environment";
+import { AwsNetworkingStack } from "../../../stacks/aws/networking-stack";
+import { REPO_ROOT, shippedEnvironment, SynthesizedStack } from "../../helpers/synth";
+
+type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+/**
+ * The AWS stacks of config/awsprod.yaml, synthesized once for real (synthesizeAtomically, as
+ * `cdktf synth` does: cross-stack references become remote state), plus configuration variants
+ * synthesized stack by stack. One file so the provider bindings load once (speed).
+ */
+describe("AWS environment awsprod", () => {
+  const work = mkdtempSync(join(tmpdir(), "aws-env-"));
+  const outdir = join(work, "cdktf.out");
+  let manifest: { stacks: Record<string, { dependencies: string[]; synthesizedStackPath: string }> };
+  const stacks = new Map<string, SynthesizedStack>();
+  const stack = (name: string) => stacks.get(name) as SynthesizedStack;
+  const values = (s: SynthesizedStack, type: string) => s.resources(type).map((r) => r.values);
+
+  /**
+   * One stack of a variant environment, synthesized alone (these checks need no remote state).
+   * The networking stack is built on its own; other roles need their upstream stacks.
+   */
+  const variant = (
+    edit: (e: AwsEnvironmentConfig) => void,
+    role: "networking" | "global-lb" | "dr-runbook",
+  ): SynthesizedStack => {
+    const e = shippedEnvironment<AwsEnvironmentConfig>("awsprod");
+    edit(e);
+    const built =
+      role === "networking"
+        ? new AwsNetworkingStack(Testing.app(), e)
+        : buildAwsEnvironment(Testing.app(), e).find((s) => s.node.id === `awsprod-${role}`);
+    if (!built) throw new Error(`no ${role} stack`);
+    return new SynthesizedStack(built.node.id, JSON.parse(Testing.synth(built)), []);
+  };
+
+  beforeAll(() => {
+    const configDir = join(work, "config");
+    mkdirSync(configDir);
+    copyFileSync(join(REPO_ROOT, "config", "awsprod.yaml"), join(configDir, "awsprod.yaml"));
+    synthesizeAtomically({ configDir, outdir });
+    manifest = JSON.parse(readFileSync(join(outdir, "manifest.json"), "utf8"));
+    for (const [name, entry] of Object.entries(manifest.stacks)) {
+      stacks.set(
+        name,
+        new SynthesizedStack(
+          name,
+          JSON.parse(readFileSync(join(outdir, entry.synthesizedStackPath), "utf8")),
+          entry.dependencies,
+        ),
+      );
+    }
+  });
+  afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+  describe("stacks and state", () => {
+    test("synthesizes the five stack roles plus the state bootstrap", () => {
+      expect(Object.keys(manifest.stacks).sort()).toEqual(
+        [
+          "awsprod-dr-runbook",
+          "awsprod-global-lb",
+          "awsprod-networking",
+          "awsprod-region-1",
+          "awsprod-region-2",
+          "awsprod-state-bootstrap",
+        ].sort(),
+      );
+    });
+
+    test.each(["networking", "region-1", "region-2", "global-lb", "dr-runbook"])(
+      "stores the state of awsprod-%s in S3, encrypted with the state key and locked by S3 itself",
+      (role) => {
+        expect(stack(`awsprod-${role}`).json.terraform.backend).toEqual({
+          s3: {
+            bucket: "shop-awsprod-tfstate",
+            key: `awsprod/awsprod-${role}.tfstate`,
+            region: "us-east-1",
+            encrypt: true,
+            kms_key_id: "alias/shop-awsprod-tfstate",
+            use_lockfile: true,
+          },
+        });
+      },
+    );
+
+    test("orders the stacks by their references: networking, regions, global load balancer, runbooks", () => {
+      const deps = (name: string) => [...manifest.stacks[name].dependencies].sort();
+      expect(deps("awsprod-networking")).toEqual([]);
+      expect(deps("awsprod-region-1")).toEqual(["awsprod-networking"]);
+      expect(deps("awsprod-region-2")).toEqual(["awsprod-networking"]);
+      expect(deps("awsprod-global-lb")).toEqual(["awsprod-region-1", "awsprod-region-2"]);
+      expect(deps("awsprod-dr-runbook")).toEqual([
+        "awsprod-global-lb",
+        "awsprod-networking",
+        "awsprod-region-1",
+        "awsprod-region-2",
+      ]);
+    });
+
+    test("reads the network of a region stack from the networking stack's remote state in S3", () => {
+      const remote =
+        stack("awsprod-region-1").json.data.terraform_remote_state["cross-stack-reference-input-awsprod-networking"];
+      expect(remote).toMatchObject({
+        backend: "s3",
+        config: {
+          bucket: "shop-awsprod-tfstate",
+          key: "awsprod/awsprod-networking.tfstate",
+          region: "us-east-1",
+          encrypt: true,
+        },
+      });
+      const sql = stack("awsprod-region-1").resource("aws_instance", "sql/instance").values;
+      expect(sql.subnet_id).toMatch(
+        /^\$\{data\.terraform_remote_state\.cross-stack-reference-input-awsprod-networking\.outputs\./,
+      );
+      expect(Object.keys(stack("awsprod-networking").json.output).length).toBeGreaterThan(0);
+    });
+
+    test("passes no secret between stacks and outputs none", () => {
+      for (const s of stacks.values()) {
+        expect(JSON.stringify(s.json.output ?? {})).not.toMatch(/random_password|secret_string/);
+      }
+    });
+  });
+
+  describe("state bootstrap", () => {
+    const bootstrap = () => stack("awsprod-state-bootstrap");
+
+    test("keeps its own state locally: it creates the bucket the others use", () => {
+      expect(bootstrap().json.terraform.backend).toEqual({ local: { path: "awsprod-state-bootstrap.tfstate" } });
+    });
+
+    test("creates the state bucket versioned, KMS-encrypted under the configured alias, private and owner-enforced", () => {
+      const s = bootstrap();
+      expect(values(s, "aws_s3_bucket")).toEqual([
+        expect.objectContaining({ bucket: "shop-awsprod-tfstate", force_destroy: false }),
+      ]);
+      expect(values(s, "aws_kms_key")[0]).toMatchObject({ enable_key_rotation: true });
+      expect(values(s, "aws_kms_alias")[0].name).toBe("alias/shop-awsprod-tfstate");
+      expect(values(s, "aws_s3_bucket_versioning")[0].versioning_configuration.status).toBe("Enabled");
+      expect(
+        values(s, "aws_s3_bucket_server_side_encryption_configuration")[0].rule[0]
+          .apply_server_side_encryption_by_default,
+      ).toMatchObject({
+        sse_algorithm: "aws:kms",
+      });
+      expect(values(s, "aws_s3_bucket_public_access_block")[0]).toMatchObject({
+        block_public_acls: true,
+        block_public_policy: true,
+        ignore_public_acls: true,
+        restrict_public_buckets: true,
+      });
+      expect(values(s, "aws_s3_bucket_ownership_controls")[0].rule.object_ownership).toBe("BucketOwnerEnforced");
+    });
+
+    test("denies every request to the state bucket that does not use TLS", () => {
+      const policy = JSON.parse(values(bootstrap(), "aws_s3_bucket_policy")[0].policy);
+      expect(policy.Statement).toContainEqual(
+        expect.objectContaining({
+          Effect: "Deny",
+          Action: "s3:*",
+          Condition: { Bool: { "aws:SecureTransport": "false" } },
+        }),
+      );
+    });
+  });
+  describe("networking", () => {
+    const net = () => stack("awsprod-networking");
+
+    test("has one aliased provider per region, each tagging everything with the environment's tags", () => {
+      expect(net().json.provider.aws.map((p: Json) => [p.alias, p.region])).toEqual([
+        ["use1", "us-east-1"],
+        ["usw2", "us-west-2"],
+      ]);
+      expect(net().json.provider.aws[0].default_tags[0].tags).toMatchObject({
+        owner: "platform-team",
+        environment: "awsprod",
+        "managed-by": "cdktf",
+      });
+    });
+
+    test("builds a VPC per region with the configured address space, through that region's provider", () => {
+      expect(values(net(), "aws_vpc").map((v) => [v.provider, v.cidr_block])).toEqual([
+        ["aws.use1", "10.40.0.0/16"],
+        ["aws.usw2", "10.41.0.0/16"],
+      ]);
+    });
+
+    test("peers the regions: requested in the first, accepted in the second", () => {
+      expect(values(net(), "aws_vpc_peering_connection")).toEqual([
+        expect.objectContaining({ provider: "aws.use1", peer_region: "us-west-2", auto_accept: false }),
+      ]);
+      expect(values(net(), "aws_vpc_peering_connection_accepter")).toEqual([
+        expect.objectContaining({ provider: "aws.usw2", auto_accept: true }),
+      ]);
+    });
+
+    test("routes each region's private subnets to the other region both ways, once the peering is accepted", () => {
+      const peered = values(net(), "aws_route").filter((r) => r.vpc_peering_connection_id);
+      expect(peered.map((r) => [r.provider, r.destination_cidr_block]).sort()).toEqual([
+        ["aws.use1", "10.41.0.0/16"],
+        ["aws.use1", "10.41.0.0/16"],
+        ["aws.usw2", "10.40.0.0/16"],
+        ["aws.usw2", "10.40.0.0/16"],
+      ]);
+      expect(
+        peered.every((r) => r.depends_on.some((d: string) => d.startsWith("aws_vpc_peering_connection_accepter."))),
+      ).toBe(true);
+    });
+
+    test("associates the private database zone with every VPC", () => {
+      const [zone] = values(net(), "aws_route53_zone");
+      expect(zone.name).toBe("awsprod.shop.internal");
+      expect(zone.vpc.map((v: Json) => v.vpc_region)).toEqual(["us-east-1", "us-west-2"]);
+    });
+
+    test("gives each SQL instance a host record at its fixed address", () => {
+      const hosts = values(net(), "aws_route53_record").filter((r) => r.type === "A");
+      expect(hosts.map((r) => [r.name, r.records])).toEqual([
+        ["sql-use1.awsprod.shop.internal", ["10.40.20.10"]],
+        ["sql-usw2.awsprod.shop.internal", ["10.41.20.10"]],
+      ]);
+    });
+
+    test("creates the database endpoint on the active region and leaves its target to the runbooks afterwards", () => {
+      const db = net().resource("aws_route53_record", "database-zone/database-endpoint").values;
+      expect(db).toMatchObject({
+        name: "db.awsprod.shop.internal",
+        type: "CNAME",
+        ttl: 30,
+        records: ["sql-use1.awsprod.shop.internal"],
+      });
+      expect(db.lifecycle.ignore_changes).toEqual(["records", "ttl"]);
+    });
+
+    test("points the database endpoint at whichever region the configuration makes active", () => {
+      const west = variant((e) => (e.failover.activeDatabaseRegion = "us-west-2"), "networking");
+      const db = values(west, "aws_route53_record").find((r) => r.type === "CNAME");
+      expect(db?.records).toEqual(["sql-usw2.awsprod.shop.internal"]);
+    });
+
+    test("peers every pair of regions once when three are configured", () => {
+      const three = variant((e) => {
+        e.regions.push({
+          location: "eu-west-1",
+          addressSpace: "10.42.0.0/16",
+          availabilityZones: ["eu-west-1a", "eu-west-1b"],
+          subnets: {
+            public: ["10.42.0.0/24", "10.42.1.0/24"],
+            web: ["10.42.10.0/24", "10.42.11.0/24"],
+            data: ["10.42.20.0/24", "10.42.21.0/24"],
+          },
+        });
+      }, "networking");
+      expect(
+        values(three, "aws_vpc_peering_connection")
+          .map((c) => [c.provider, c.peer_region])
+          .sort(),
+      ).toEqual([
+        ["aws.use1", "eu-west-1"],
+        ["aws.use1", "us-west-2"],
+        ["aws.usw2", "eu-west-1"],
+      ]);
+      expect(values(three, "aws_route53_zone")[0].vpc).toHaveLength(3);
+    });
+  });
+
+  describe("region-N", () => {
+    const r1 = () => stack("awsprod-region-1");
+    const r2 = () => stack("awsprod-region-2");
+
+    /** A stack's resources with region-specific values folded, to compare regions. */
+    const shape = (s: SynthesizedStack, type: string) =>
+      s.resources(type).map((r) => {
+        const { ["//"]: _meta, ...rest } = r.values;
+        return JSON.parse(
+          JSON.stringify(rest)
+            .replace(/us-east-1|us-west-2/g, "<region>")
+            .replace(/use1|usw2/g, "<code>")
+            .replace(/10\.4[01]\./g, "10.<net>.")
+            .replace(/_[0-9A-F]{8}/g, "_<hash>"),
+        );
+      });
+
+    test.each([
+      "aws_instance",
+      "aws_ebs_volume",
+      "aws_lb",
+      "aws_lb_target_group",
+      "aws_lb_listener",
+      "aws_secretsmanager_secret",
+      "aws_backup_plan",
+      "aws_iam_role_policy",
+    ])("builds %s identically in every region", (type) => {
+      expect(shape(r1(), type).length).toBeGreaterThan(0);
+      expect(shape(r2(), type)).toEqual(shape(r1(), type));
+    });
+
+    test("has a single provider, for its own region", () => {
+      expect(r2().json.provider.aws).toEqual([expect.objectContaining({ region: "us-west-2" })]);
+      expect(r2().json.provider.aws[0].alias).toBeUndefined();
+    });
+
+    test("runs the same image in every region, looked up by name from the configured owner", () => {
+      const amis = r1().json.data.aws_ami as Record<string, Json>;
+      expect(
+        Object.values(amis)
+          .map((a: Json) => [a.owners, a.filter[0].values[0], a.most_recent])
+          .sort(),
+      ).toEqual([
+        [["amazon"], "Windows_Server-2022-English-Full-SQL_2022_Standard-*", true],
+        [["amazon"], "al2023-ami-2023.*-kernel-6.1-x86_64", true],
+      ]);
+    });
+
+    test.each(["web/web01", "web/web02", "sql/instance"])(
+      "hardens %s: IMDSv2 only, no public address, encrypted gp3 root, SSM profile",
+      (path) => {
+        const instance = r1().resource("aws_instance", path).values;
+        expect(instance.metadata_options).toMatchObject({
+          http_tokens: "required",
+          http_endpoint: "enabled",
+          http_put_response_hop_limit: 1,
+        });
+        expect(instance.associate_public_ip_address).toBe(false);
+        expect(instance.root_block_device).toMatchObject({
+          encrypted: true,
+          volume_type: "gp3",
+          kms_key_id: "${aws_kms_key.data-key.arn}",
+        });
+        expect(instance.iam_instance_profile).toMatch(/^\$\{aws_iam_instance_profile\./);
+        expect(instance.lifecycle.ignore_changes).toEqual(["ami"]);
+      },
+    );
+
+    test("spreads the web servers over the two zones' web subnets", () => {
+      const subnets = ["web/web01", "web/web02"].map((p) => r1().resource("aws_instance", p).values.subnet_id);
+      expect(subnets[0]).toContain("subnet-web-us-east-1a");
+      expect(subnets[1]).toContain("subnet-web-us-east-1b");
+    });
+
+    test("places the SQL instance at its fixed address in the first zone, protected from termination", () => {
+      const sql = r1().resource("aws_instance", "sql/instance").values;
+      expect(sql).toMatchObject({
+        private_ip: "10.40.20.10",
+        disable_api_termination: true,
+        instance_type: "r7i.xlarge",
+      });
+      expect(sql.subnet_id).toContain("subnet-data-us-east-1a");
+    });
+
+    test("gives SQL encrypted gp3 data and log volumes in the instance's zone, stopped before any detach", () => {
+      const volumes = values(r1(), "aws_ebs_volume");
+      expect(volumes.map((v) => [v.tags.Name, v.size, v.type, v.encrypted, v.availability_zone]).sort()).toEqual([
+        ["shop-awsprod-use1-sql-data", 512, "gp3", true, "us-east-1a"],
+        ["shop-awsprod-use1-sql-log", 256, "gp3", true, "us-east-1a"],
+      ]);
+      expect(values(r1(), "aws_volume_attachment").every((a) => a.stop_instance_before_detaching === true)).toBe(true);
+    });
+
+    test("generates the SQL admin password into Secrets Manager and never into user data or outputs", () => {
+      const version = values(r1(), "aws_secretsmanager_secret_version")[0];
+      expect(version.secret_string).toContain("random_password.sql_admin-password");
+      expect(
+        values(r1(), "aws_secretsmanager_secret").every(
+          (s) => s.kms_key_id === "${aws_kms_key.data-key.arn}" && s.recovery_window_in_days === 30,
+        ),
+      ).toBe(true);
+      const userData = values(r1(), "aws_instance")
+        .map((i) => i.user_data)
+        .join("\n");
+      expect(userData).not.toContain("random_password");
+      expect(userData).toContain("Get-SECSecretValue");
+      expect(JSON.stringify(r1().json.output ?? {})).not.toContain("random_password");
+    });
+
+    test("lets the web instances talk to Systems Manager only, and the SQL instance read nothing but its own admin secret", () => {
+      const attachments = values(r1(), "aws_iam_role_policy_attachment").filter(
+        (a) => !String(a.policy_arn).includes("AWSBackup"),
+      );
+      expect(attachments.map((a) => a.policy_arn)).toEqual([
+        "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore",
+        "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore",
+      ]);
+      const inline = values(r1(), "aws_iam_role_policy");
+      expect(inline).toHaveLength(1);
+      const statements = JSON.parse(inline[0].policy).Statement;
+      expect(statements[0]).toEqual({
+        Effect: "Allow",
+        Action: ["secretsmanager:GetSecretValue"],
+        Resource: ["${aws_secretsmanager_secret.sql_admin-secret_17FF177B.arn}"],
+      });
+    });
+
+    test("serves HTTPS with the configured certificate and TLS 1.2+, and redirects HTTP to it", () => {
+      const listeners = values(r1(), "aws_lb_listener");
+      const https = listeners.find((l) => l.port === 443);
+      expect(https).toMatchObject({ protocol: "HTTPS", ssl_policy: "ELBSecurityPolicy-TLS13-1-2-2021-06" });
+      expect(https?.certificate_arn).toContain("data.aws_acm_certificate");
+      expect(Object.values(r1().json.data.aws_acm_certificate)[0]).toMatchObject({
+        domain: "shop.example.com",
+        statuses: ["ISSUED"],
+      });
+      expect(listeners.find((l) => l.port === 80)?.default_action[0]).toEqual({
+        type: "redirect",
+        redirect: { port: "443", protocol: "HTTPS", status_code: "HTTP_301" },
+      });
+    });
+
+    test("drops invalid headers, protects the load balancer from deletion and logs access to its bucket", () => {
+      expect(values(r1(), "aws_lb")[0]).toMatchObject({
+        internal: false,
+        load_balancer_type: "application",
+        drop_invalid_header_fields: true,
+        enable_deletion_protection: true,
+        access_logs: { enabled: true, prefix: "alb" },
+      });
+      expect(values(r1(), "aws_s3_bucket_lifecycle_configuration")[0].rule[0].expiration).toEqual([{ days: 90 }]);
+    });
+
+    test("checks the web tier's probe path at the global load balancer's interval and threshold", () => {
+      expect(values(r1(), "aws_lb_target_group")[0].health_check).toMatchObject({
+        path: "/health",
+        interval: 10,
+        unhealthy_threshold: 3,
+        matcher: "200",
+      });
+      expect(values(r1(), "aws_lb_target_group_attachment")).toHaveLength(2);
+    });
+
+    test("backs up both tiers daily into an encrypted vault for the configured retention", () => {
+      expect(values(r1(), "aws_backup_vault")[0].kms_key_arn).toBe("${aws_kms_key.data-key.arn}");
+      expect(values(r1(), "aws_backup_plan")[0].rule[0]).toMatchObject({
+        schedule: "cron(0 3 * * ? *)",
+        lifecycle: { delete_after: 30 },
+      });
+      const selected = values(r1(), "aws_backup_selection")[0].resources.join(" ");
+      expect(selected).toContain("aws_instance.web_web01");
+      expect(selected).toContain("aws_instance.web_web02");
+      expect(selected).toContain("aws_instance.sql_instance");
+    });
+  });
+
+  describe("global-lb", () => {
+    const lb = () => stack("awsprod-global-lb");
+
+    test("manages Global Accelerator through its API region, us-west-2", () => {
+      expect(lb().json.provider.aws).toEqual([expect.objectContaining({ region: "us-west-2", alias: "usw2" })]);
+    });
+
+    test("accepts TCP 80 and 443 on one listener", () => {
+      expect(values(lb(), "aws_globalaccelerator_listener")[0]).toMatchObject({
+        protocol: "TCP",
+        port_range: [
+          { from_port: 80, to_port: 80 },
+          { from_port: 443, to_port: 443 },
+        ],
+      });
+    });
+
+    test("sends traffic to every region's load balancer with the configured health settings, client IPs preserved", () => {
+      const groups = values(lb(), "aws_globalaccelerator_endpoint_group");
+      expect(groups.map((g) => g.endpoint_group_region)).toEqual(["us-east-1", "us-west-2"]);
+      for (const group of groups) {
+        expect(group).toMatchObject({
+          health_check_path: "/health",
+          health_check_interval_seconds: 10,
+          threshold_count: 3,
+          traffic_dial_percentage: 100,
+        });
+        expect(group.endpoint_configuration[0]).toMatchObject({ client_ip_preservation_enabled: true, weight: 100 });
+        expect(group.endpoint_configuration[0].endpoint_id).toContain("cross-stack-reference-input-awsprod-region-");
+      }
+    });
+
+    test("leaves the traffic dial to the failover runbook once created", () => {
+      expect(
+        values(lb(), "aws_globalaccelerator_endpoint_group").every((g) =>
+          g.lifecycle.ignore_changes.includes("traffic_dial_percentage"),
+        ),
+      ).toBe(true);
+    });
+
+    test("with Route 53, answers per region by latency while that region's health check passes", () => {
+      const r53 = variant((e) => {
+        e.globalLoadBalancer = {
+          kind: "route53",
+          hostedZoneName: "example.com",
+          recordName: "shop",
+          probePath: "/health",
+          probeIntervalSeconds: 30,
+          thresholdCount: 2,
+          dnsTtlSeconds: 60,
+        };
+      }, "global-lb");
+      const checks = values(r53, "aws_route53_health_check");
+      expect(checks).toHaveLength(2);
+      for (const check of checks) {
+        expect(check).toMatchObject({
+          type: "HTTPS",
+          port: 443,
+          resource_path: "/health",
+          request_interval: 30,
+          failure_threshold: 2,
+          enable_sni: true,
+        });
+        expect(check.lifecycle.ignore_changes).toEqual(["invert_healthcheck"]);
+      }
+      const records = values(r53, "aws_route53_record");
+      expect(records.map((r) => [r.name, r.type, r.ttl, r.set_identifier, r.latency_routing_policy.region])).toEqual([
+        ["shop.example.com", "CNAME", 60, "us-east-1", "us-east-1"],
+        ["shop.example.com", "CNAME", 60, "us-west-2", "us-west-2"],
+      ]);
+      expect(records.every((r) => String(r.health_check_id).startsWith("${aws_route53_health_check."))).toBe(true);
+    });
+  });
+  describe("dr-runbook", () => {
+    const dr = () => stack("awsprod-dr-runbook");
+    const roleStatements = () =>
+      JSON.parse(dr().resource("aws_iam_role_policy", "automation-role/policy").values.policy).Statement as Json[];
+
+    test("has one aliased provider per region", () => {
+      expect(dr().json.provider.aws.map((p: Json) => p.alias)).toEqual(["use1", "usw2"]);
+    });
+
+    test("deploys the four runbooks as Automation documents in every region, so a failover can start from the survivor", () => {
+      const documents = values(dr(), "aws_ssm_document");
+      expect(documents.map((d) => [d.provider, d.name]).sort()).toEqual(
+        ["aws.use1", "aws.usw2"].flatMap((provider) =>
+          ["Initialize-SqlReplication", "Invoke-RegionFailback", "Invoke-RegionFailover", "Test-DrReadiness"].map(
+            (n) => [provider, `shop-awsprod-${n}`],
+          ),
+        ),
+      );
+      expect(documents.every((d) => d.document_type === "Automation" && d.document_format === "YAML")).toBe(true);
+    });
+
+    test("loads the documents from runbooks/aws with the environment's values filled in", () => {
+      const failover = values(dr(), "aws_ssm_document").find(
+        (d) => d.name === "shop-awsprod-Invoke-RegionFailover" && d.provider === "aws.use1",
+      );
+      expect(failover?.content).toContain("FORCE_FAILOVER_ALLOW_DATA_LOSS");
+      expect(failover?.content).toContain('default: "/shop/awsprod/dr/topology"');
+      expect(failover?.content).toContain('default: "5"');
+      expect(failover?.content).toContain('default: "${aws_iam_role.automation-role_');
+      expect(failover?.content).not.toMatch(/__[A-Z_]+__/);
+    });
+
+    test("writes the topology the runbooks act on, with IDs and ARNs only, never a secret value", () => {
+      const topology = values(dr(), "aws_ssm_parameter");
+      expect(topology.map((t) => [t.provider, t.name, t.type])).toEqual([
+        ["aws.use1", "/shop/awsprod/dr/topology", "String"],
+        ["aws.usw2", "/shop/awsprod/dr/topology", "String"],
+      ]);
+      expect(topology[0].value).toContain('"activeDatabaseRegion" = "us-east-1"');
+      expect(topology[0].value).toContain("aws_globalaccelerator_endpoint_group");
+      expect(topology[0].value).not.toMatch(/random_password|secret_string|password/);
+    });
+
+    test("runs the runbooks as a role only Systems Manager of this account can assume", () => {
+      const trust = JSON.parse(dr().resource("aws_iam_role", "automation-role/role").values.assume_role_policy);
+      expect(trust.Statement).toEqual([
+        expect.objectContaining({
+          Principal: { Service: "ssm.amazonaws.com" },
+          Condition: { StringEquals: { "aws:SourceAccount": "${data.aws_caller_identity.account.account_id}" } },
+        }),
+      ]);
+    });
+
+    test("limits every change the role may make to this environment's resources", () => {
+      const mutating = roleStatements().filter((st) => st.Sid !== "ObserveUnscopable");
+      expect(mutating.every((st) => st.Resource !== "*" && ![st.Resource].flat().includes("*"))).toBe(true);
+      expect(
+        roleStatements()
+          .find((st) => st.Sid === "ObserveUnscopable")
+          ?.Action.every((a: string) => /:(Get|List|Describe)/.test(a)),
+      ).toBe(true);
+      expect(roleStatements().find((st) => st.Sid === "DrainAndRestoreRegions")?.Action).toContain(
+        "globalaccelerator:UpdateEndpointGroup",
+      );
+    });
+
+    test("alarms on each region's SQL instance status and web tier health, paging the contacts through an encrypted topic", () => {
+      const alarms = values(dr(), "aws_cloudwatch_metric_alarm");
+      expect(alarms.map((a) => [a.alarm_name, a.metric_name, a.treat_missing_data]).sort()).toEqual([
+        ["shop-awsprod-use1-sql-down", "StatusCheckFailed", "breaching"],
+        ["shop-awsprod-use1-web-unhealthy", "HealthyHostCount", "breaching"],
+        ["shop-awsprod-usw2-sql-down", "StatusCheckFailed", "breaching"],
+        ["shop-awsprod-usw2-web-unhealthy", "HealthyHostCount", "breaching"],
+      ]);
+      expect(alarms.every((a) => a.alarm_actions[0].startsWith("${aws_sns_topic."))).toBe(true);
+      expect(values(dr(), "aws_sns_topic").every((t) => String(t.kms_master_key_id).startsWith("${aws_kms_key."))).toBe(
+        true,
+      );
+      expect(values(dr(), "aws_sns_topic_subscription").map((sub) => [sub.protocol, sub.endpoint])).toEqual([
+        ["email", "oncall@example.com"],
+        ["email", "oncall@example.com"],
+      ]);
+    });
+
+    test("keeps runbook evidence for a year in an encrypted log group per region", () => {
+      expect(values(dr(), "aws_cloudwatch_log_group").map((g) => [g.name, g.retention_in_days])).toEqual([
+        ["/shop/awsprod/dr", 365],
+        ["/shop/awsprod/dr", 365],
+      ]);
+    });
+
+    test("in automatic mode, starts the failover document of a region when its SQL alarm fires", () => {
+      const rules = values(dr(), "aws_cloudwatch_event_rule");
+      expect(rules).toHaveLength(2);
+      const pattern = JSON.parse(rules[0].event_pattern);
+      expect(pattern).toMatchObject({
+        source: ["aws.cloudwatch"],
+        "detail-type": ["CloudWatch Alarm State Change"],
+        detail: { state: { value: ["ALARM"] } },
+      });
+      expect(pattern.resources[0]).toContain("aws_cloudwatch_metric_alarm.alarms-use1_sql-down");
+      const [target] = values(dr(), "aws_cloudwatch_event_target");
+      expect(target.arn).toMatch(
+        /^arn:aws:ssm:us-east-1:\$\{data\.aws_caller_identity\.account\.account_id\}:automation-definition\/\$\{aws_ssm_document\.runbooks-use1_failover_[0-9A-F]+\.name\}:\$DEFAULT$/,
+      );
+      expect(JSON.parse(target.input)).toEqual({ FailedRegion: ["us-east-1"] });
+      const events = JSON.parse(
+        dr().resource("aws_iam_role_policy", "failover-trigger-role/policy").values.policy,
+      ).Statement;
+      expect(events.map((st: Json) => st.Action)).toEqual(["ssm:StartAutomationExecution", "iam:PassRole"]);
+    });
+
+    test("in manual mode, pages people and starts nothing", () => {
+      const manual = variant((e) => (e.failover.mode = "manual"), "dr-runbook");
+      expect(manual.resources("aws_cloudwatch_event_rule")).toEqual([]);
+      expect(manual.resources("aws_cloudwatch_metric_alarm")).toHaveLength(4);
+      expect(manual.resources("aws_ssm_document")).toHaveLength(8);
+    });
+  });
+
+  describe("stable addresses of stateful resources", () => {
+    // Renaming a construct replaces its resource: a new SQL server, an empty bucket, a new key.
+    // These addresses are a contract; change them only together with a `terraform state mv`.
+    const stateful = [
+      "aws_instance",
+      "aws_ebs_volume",
+      "aws_secretsmanager_secret",
+      "aws_kms_key",
+      "aws_s3_bucket",
+      "aws_route53_zone",
+      "aws_route53_record",
+      "aws_backup_vault",
+    ];
+    const addresses = (name: string) =>
+      stack(name)
+        .resources()
+        .filter((r) => stateful.includes(r.type))
+        .map((r) => r.address)
+        .sort();
+    const region = [
+      "aws_backup_vault.backup_vault_A3268EAD",
+      "aws_ebs_volume.sql_data-volume_1E6CCC14",
+      "aws_ebs_volume.sql_log-volume_05305159",
+      "aws_instance.sql_instance_A8568CAC",
+      "aws_instance.web_web01_134896D0",
+      "aws_instance.web_web02_41F0B953",
+      "aws_kms_key.data-key",
+      "aws_s3_bucket.load-balancer_access-logs_bucket_728549EA",
+      "aws_secretsmanager_secret.sql_admin-secret_17FF177B",
+      "aws_secretsmanager_secret.sql_replication-certificate-secret_395FD065",
+    ];
+
+    test.each([
+      ["awsprod-region-1", region],
+      ["awsprod-region-2", region],
+      [
+        "awsprod-networking",
+        [
+          "aws_route53_record.database-zone_database-endpoint_B1501EFC",
+          "aws_route53_record.database-zone_sql-use1_C26DF118",
+          "aws_route53_record.database-zone_sql-usw2_48F27FF4",
+          "aws_route53_zone.database-zone_92213844",
+        ],
+      ],
+      ["awsprod-dr-runbook", ["aws_kms_key.alerting-use1_key_8DF9F84D", "aws_kms_key.alerting-usw2_key_FD6DA46E"]],
+      [
+        "awsprod-state-bootstrap",
+        ["aws_kms_key.state-backend_key_AB4A24AA", "aws_s3_bucket.state-backend_state_bucket_F4BB82D1"],
+      ],
+    ])("%s keeps its stateful resources at their addresses", (name, expected) => {
+      expect(addresses(name)).toEqual(expected);
+    });
+  });
+});

@@ -1,0 +1,78 @@
+import type { AzureEnvironmentConfig } from "../../../modules/core/config/schema";
+import { shippedEnvironment, synthesize, type SynthesizedApp } from "../../helpers/synth";
+
+/**
+ * Terraform addresses of stateful Azure resources come from construct paths. A rename replaces
+ * the resource: a new SQL VM, empty disks, a new vault, new passwords. These lists are the
+ * contract; if this test fails, the change would destroy data in every deployed environment.
+ * Only update a list together with `moved` blocks (or `terraform state mv`) that carry the
+ * existing resources to their new address.
+ */
+const STATEFUL_TYPES = [
+  "azurerm_windows_virtual_machine",
+  "azurerm_linux_virtual_machine",
+  "azurerm_managed_disk",
+  "azurerm_virtual_machine_data_disk_attachment",
+  "azurerm_mssql_virtual_machine",
+  "azurerm_key_vault",
+  "azurerm_key_vault_secret",
+  "azurerm_storage_account",
+  "azurerm_storage_container",
+  "azurerm_recovery_services_vault",
+  "azurerm_private_dns_zone",
+  "azurerm_private_dns_cname_record",
+  "azurerm_private_dns_a_record",
+  "random_password",
+  "tls_private_key",
+];
+
+const PINNED: Record<string, string[]> = {
+  networking: [
+    "azurerm_private_dns_cname_record.database-dns_database-endpoint_3FE5A519",
+    "azurerm_private_dns_zone.database-dns_zone_3EB8C694",
+  ],
+  region: [
+    "azurerm_key_vault.key-vault_FE1F1979",
+    "azurerm_key_vault_secret.key-vault_sql-admin-password_943B26FF",
+    "azurerm_key_vault_secret.key-vault_sql-backup-encryption-password_1A2B0CB4",
+    "azurerm_key_vault_secret.key-vault_web-admin-ssh-private-key_6E421ED3",
+    "azurerm_linux_virtual_machine.web_web01-vm_33CFE479",
+    "azurerm_linux_virtual_machine.web_web02-vm_F7F5F813",
+    "azurerm_managed_disk.sql_data-disk_F399EC91",
+    "azurerm_managed_disk.sql_log-disk_6B9E17FC",
+    "azurerm_mssql_virtual_machine.sql_58B39763",
+    "azurerm_private_dns_a_record.sql_host-record_11CAAE39",
+    "azurerm_recovery_services_vault.backup_vault_A3268EAD",
+    "azurerm_storage_account.sql_backup-storage_3BAA75BE",
+    "azurerm_virtual_machine_data_disk_attachment.sql_data-disk-attachment_C1F6D1FF",
+    "azurerm_virtual_machine_data_disk_attachment.sql_log-disk-attachment_B4F1AA39",
+    "azurerm_windows_virtual_machine.sql_vm_9F553C2A",
+    "random_password.key-vault_sql-admin-password-value_8AE5FA4F",
+    "random_password.key-vault_sql-backup-encryption-password-value_382F7C8F",
+    "tls_private_key.web_admin-ssh-key_70ABFA44",
+  ],
+  "state-bootstrap": ["azurerm_storage_account.state", "azurerm_storage_container.container"],
+};
+
+describe("addresses of stateful Azure resources", () => {
+  let app: SynthesizedApp;
+  beforeAll(() => (app = synthesize(shippedEnvironment<AzureEnvironmentConfig>("prod"))));
+  afterAll(() => app.cleanup());
+
+  const stateful = (stack: string) =>
+    app
+      .stack(stack)
+      .resources()
+      .filter((r) => STATEFUL_TYPES.includes(r.type))
+      .map((r) => r.address)
+      .sort();
+
+  test.each([
+    ["prod-networking", "networking"],
+    ["prod-region-1", "region"],
+    ["prod-region-2", "region"],
+    ["prod-state-bootstrap", "state-bootstrap"],
+  ])("keeps the addresses of %s", (stack, role) => {
+    expect(stateful(stack)).toEqual(PINNED[role]);
+  });
+});
