@@ -114,7 +114,7 @@ export class FrontDoor extends Construct {
       managedRule: premium
         ? [
             { type: "Microsoft_DefaultRuleSet", version: "2.1", action: "Block" },
-            { type: "Microsoft_BotManagerRuleSet", version: "1.1", action: "Block" },
+            { type: "Microsoft_BotManagerRuleSet", version: "1.0", action: "Block" },
           ]
         : undefined,
       customRule: [
@@ -125,6 +125,7 @@ export class FrontDoor extends Construct {
           priority: 100,
           rateLimitDurationInMinutes: 1,
           rateLimitThreshold: 1000,
+          // A rate-limit rule needs a match condition; "not 127.0.0.1" matches every client.
           matchCondition: [{ matchVariable: "RemoteAddr", operator: "IPMatch", negationCondition: true, matchValues: ["127.0.0.1/32"] }],
         },
       ],

@@ -1,3 +1,4 @@
+import type { KeyVaultSecret } from "@cdktf/provider-azurerm/lib/key-vault-secret";
 import { ManagedDisk } from "@cdktf/provider-azurerm/lib/managed-disk";
 import { MssqlVirtualMachine } from "@cdktf/provider-azurerm/lib/mssql-virtual-machine";
 import { NetworkInterface } from "@cdktf/provider-azurerm/lib/network-interface";
@@ -48,6 +49,8 @@ export class SqlServerVm extends Construct {
   readonly hostRecord: PrivateDnsARecord;
   readonly dataDisk: ManagedDisk;
   readonly logDisk: ManagedDisk;
+  /** The generated SQL admin password's secret (the web tier reads it with its identity). */
+  readonly adminSecret: KeyVaultSecret;
 
   constructor(scope: Construct, id: string, props: SqlServerVmProps) {
     super(scope, id);
@@ -66,6 +69,7 @@ export class SqlServerVm extends Construct {
     });
 
     const admin = props.vault.generatedPassword("sql-admin-password");
+    this.adminSecret = admin.secret;
     this.vm = new WindowsVirtualMachine(this, "vm", {
       ...placement,
       name: props.names.sqlVm,

@@ -1,5 +1,6 @@
 import { DataAzurermClientConfig } from "@cdktf/provider-azurerm/lib/data-azurerm-client-config";
 import { ResourceGroup } from "@cdktf/provider-azurerm/lib/resource-group";
+import { RoleAssignment } from "@cdktf/provider-azurerm/lib/role-assignment";
 import { RandomProvider } from "@cdktf/provider-random/lib/provider";
 import { TlsProvider } from "@cdktf/provider-tls/lib/provider";
 import type { Construct } from "constructs";
@@ -88,6 +89,17 @@ export class AzureRegionStack extends EnvironmentStack {
       },
       tags,
     });
+
+    // The web servers read the database credentials at run time with their own identity, and
+    // nothing else in the vault: the role is scoped to that one secret.
+    for (const server of this.web.servers) {
+      new RoleAssignment(this, `${server.key}-database-secret-reader`, {
+        scope: this.sql.adminSecret.resourceVersionlessId,
+        roleDefinitionName: "Key Vault Secrets User",
+        principalId: server.vm.identity.principalId,
+        principalType: "ServicePrincipal",
+      });
+    }
 
     this.backup = new VmBackup(this, "backup", {
       resourceGroup: this.resourceGroup,

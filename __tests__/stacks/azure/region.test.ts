@@ -109,6 +109,15 @@ describe("Azure region stacks", () => {
     }
   });
 
+  test("lets each web server read the database secret, and nothing else in the vault", () => {
+    const readers = r1.resources("azurerm_role_assignment").filter((r) => r.name.includes("database-secret-reader")).map((r) => r.values);
+    expect(readers).toHaveLength(env.web.countPerRegion);
+    for (const reader of readers) {
+      expect(reader).toMatchObject({ role_definition_name: "Key Vault Secrets User", principal_type: "ServicePrincipal" });
+      expect(reader.scope).toMatch(/^\$\{azurerm_key_vault_secret\.key-vault_sql-admin-password_[0-9A-F]+\.resource_versionless_id\}$/);
+    }
+  });
+
   test("keeps credentials in a Key Vault with RBAC, purge protection and a deny-by-default firewall", () => {
     const vault = r1.resource("azurerm_key_vault", "key-vault/vault").values;
     expect(vault).toMatchObject({ rbac_authorization_enabled: true, purge_protection_enabled: true, name: "kvshopprodweu" });
