@@ -78,7 +78,6 @@ export function globalNames(env: NameSource) {
       failover: "Invoke-RegionFailover",
       failback: "Invoke-RegionFailback",
       readiness: "Test-DrReadiness",
-      configureReplication: "Initialize-SqlReplication",
     },
     /** The private DNS zone that holds the database endpoint name. */
     privateZone: `${env.environment}.${env.prefix}.internal`,
@@ -114,8 +113,6 @@ export function awsRegionNames(env: NameSource, location: string) {
     accessLogBucket: `${base}-alb-logs`,
     webInstance: (n: number) => `${base}-web${String(n).padStart(2, "0")}`,
     sqlInstance: `${base}-sql`,
-    /** Windows computer names are at most 15 characters. */
-    sqlComputerName: `${env.prefix}${code}sql`.slice(0, 15),
     dataKeyAlias: `alias/${base}-data`,
     webRole: `${base}-web-ssm`,
     sqlRole: `${base}-sql-ssm`,

@@ -57,18 +57,26 @@ const awsRegion = z
       })
       .describe("Subnets inside addressSpace, one per availability zone and tier, in the order of availabilityZones."),
   })
-  .describe("One region. Its position names its stack: the first is <env>-region-1. Append new regions; never reorder.");
+  .describe(
+    "One region. Its position names its stack: the first is <env>-region-1. Append new regions; never reorder.",
+  );
 
 export const awsWebTier = z
   .strictObject({
     instanceType,
-    countPerRegion: z.int().min(1).max(10).describe("Web server instances per region, alternating between the two zones."),
+    countPerRegion: z
+      .int()
+      .min(1)
+      .max(10)
+      .describe("Web server instances per region, alternating between the two zones."),
     os: z.enum(["linux"]).describe("linux: nginx installed by cloud-init on the image, serving /health."),
     image: amiLookup,
     certificateDomain: z
       .string()
       .regex(/^(\*\.)?([a-z0-9-]+\.)+[a-z]{2,}$/, "expected a domain name such as shop.example.com or *.example.com")
-      .describe("Domain of the issued ACM certificate served by every regional load balancer; it must exist in each region."),
+      .describe(
+        "Domain of the issued ACM certificate served by every regional load balancer; it must exist in each region.",
+      ),
     accessLogRetentionDays: z
       .int()
       .min(1)
@@ -126,9 +134,15 @@ const route53 = z
       .regex(/^[a-z0-9-]+(\.[a-z0-9-]+)*$/, "expected a record label such as shop (not the zone apex)")
       .describe("Name inside the zone; latency records per region point at the regional load balancers."),
     probePath,
-    probeIntervalSeconds: z.union([z.literal(10), z.literal(30)]).describe("Route 53 health checks run every 10 or 30 seconds."),
+    probeIntervalSeconds: z
+      .union([z.literal(10), z.literal(30)])
+      .describe("Route 53 health checks run every 10 or 30 seconds."),
     thresholdCount: z.int().min(1).max(10).describe("Consecutive failed health checks before a region is unhealthy."),
-    dnsTtlSeconds: z.int().min(0).max(86400).describe("TTL of the regional records (clients keep an answer this long)."),
+    dnsTtlSeconds: z
+      .int()
+      .min(0)
+      .max(86400)
+      .describe("TTL of the regional records (clients keep an answer this long)."),
   })
   .describe("Route 53 latency records with health checks, one per region.");
 
@@ -136,7 +150,10 @@ export const awsRemoteState = z
   .strictObject({
     bucket: z
       .string()
-      .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, "expected an S3 bucket name (3-63 lowercase letters, digits, '.', '-')")
+      .regex(
+        /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/,
+        "expected an S3 bucket name (3-63 lowercase letters, digits, '.', '-')",
+      )
       .describe("State bucket, created once by the <env>-state-bootstrap stack."),
     region: z.string().describe("Region of the state bucket and its KMS key."),
     kmsKeyAlias: z
@@ -144,7 +161,9 @@ export const awsRemoteState = z
       .regex(/^alias\/[A-Za-z0-9/_-]+$/, "expected a KMS alias such as alias/tfstate")
       .describe("Alias of the KMS key that encrypts the state objects (created by the bootstrap stack)."),
   })
-  .describe("Remote state: an s3 backend with S3-native locking (use_lockfile) and KMS encryption; keys are <env>/<stack>.tfstate.");
+  .describe(
+    "Remote state: an s3 backend with S3-native locking (use_lockfile) and KMS encryption; keys are <env>/<stack>.tfstate.",
+  );
 
 export const awsEnvironmentSchema = z
   .strictObject({

@@ -131,6 +131,14 @@ function modelProblems(file: string, env: EnvironmentConfig, problems: ConfigPro
       if (typeof parsed === "string") problem(`management.allowedIpRanges[${i}]`, range, parsed);
     });
     if (new Set(env.web.zones).size !== env.web.zones.length) problem("web.zones", env.web.zones, "distinct zones");
+    if (/^(standard|web|express)/i.test(env.sql.image.sku)) {
+      problem(
+        "sql.image.sku",
+        env.sql.image.sku,
+        "an Enterprise or Developer SQL Server image: replication uses a read-scale availability group (CLUSTER_TYPE = NONE), which Standard, Web and Express do not offer",
+        "use enterprise-gen2 (production) or sqldev-gen2 (non-production)",
+      );
+    }
     const lb = env.globalLoadBalancer;
     if (lb.kind === "frontDoor" && lb.successfulSamplesRequired > lb.sampleSize) {
       problem("globalLoadBalancer.successfulSamplesRequired", lb.successfulSamplesRequired, `at most sampleSize (${lb.sampleSize})`);
@@ -147,6 +155,10 @@ function modelProblems(file: string, env: EnvironmentConfig, problems: ConfigPro
       }
     });
     checkRegionName("remoteState.region", env.remoteState.region);
+    // The failover document waits with an aws:sleep of whole minutes (PT<n>M).
+    if (!Number.isInteger(env.failover.confirmationMinutes)) {
+      problem("failover.confirmationMinutes", env.failover.confirmationMinutes, "a whole number of minutes on AWS (the failover document waits PT<n>M)", `use ${Math.ceil(env.failover.confirmationMinutes)}`);
+    }
   }
 
   if (!env.regions.some((r) => r.location === env.failover.activeDatabaseRegion)) {

@@ -34,7 +34,11 @@ export function indexStack(stack: SynthesizedStack): StackView {
         };
         resources.push(resource);
         byKey.set(`${mode}:${type}.${name}`, resource);
-        if (mode === "resource") byType.set(type, [...(byType.get(type) ?? []), resource]);
+        if (mode === "resource") {
+          const list = byType.get(type);
+          if (list) list.push(resource);
+          else byType.set(type, [resource]);
+        }
       }
     }
   }
@@ -119,7 +123,23 @@ export function evaluate(stacks: readonly SynthesizedStack[], rules: readonly Ru
           : s.reason.trim() === ""
             ? `suppresses ${s.ruleId} without a reason`
             : undefined;
-        if (!problem) continue;
+        if (!problem) {
+          const used = findings.some((f) => f.ruleId === s.ruleId && f.stack === resource.stack && f.address === resource.address);
+          if (!used) {
+            findings.push({
+              ruleId: s.ruleId,
+              kind: "unused-suppression",
+              severity: "low",
+              environment: env.environment,
+              stack: resource.stack,
+              address: resource.address,
+              constructPath: resource.constructPath,
+              problem: `suppresses ${s.ruleId}, which reports nothing on this resource any more`,
+              fix: "remove the suppressRule call",
+            });
+          }
+          continue;
+        }
         findings.push({
           ruleId: s.ruleId,
           kind: "invalid-suppression",
@@ -139,5 +159,5 @@ export function evaluate(stacks: readonly SynthesizedStack[], rules: readonly Ru
 
 /** Findings that fail synthesis: every unsuppressed violation or cannot-evaluate, and every invalid suppression. */
 export function isFailure(finding: Finding): boolean {
-  return finding.suppressedBecause === undefined;
+  return finding.kind !== "unused-suppression" && finding.suppressedBecause === undefined;
 }

@@ -69,13 +69,7 @@ export function referencesIn(value: unknown): Reference[] {
   const found: Reference[] = [];
   const visit = (v: unknown): void => {
     if (typeof v === "string") {
-      if (!v.includes("${")) return;
-      for (const expression of expressionsIn(v)) {
-        for (const m of expression.matchAll(REFERENCE)) {
-          if (m[2] === "terraform" || m[2] === "var" || m[2] === "local") continue;
-          found.push({ mode: m[1] ? "data" : "resource", type: m[2]!, name: m[3]!, attribute: (m[4] ?? "").replace(/^\./, "") });
-        }
-      }
+      if (v.includes("${")) found.push(...referencesInString(v));
     } else if (Array.isArray(v)) {
       v.forEach(visit);
     } else if (v && typeof v === "object") {
@@ -83,6 +77,25 @@ export function referencesIn(value: unknown): Reference[] {
     }
   };
   visit(value);
+  return found;
+}
+
+/** Rules ask about the same expressions many times (every NIC, every association): parse each once. */
+const parsed = new Map<string, Reference[]>();
+
+function referencesInString(v: string): Reference[] {
+  const cached = parsed.get(v);
+  if (cached) return cached;
+  const found: Reference[] = [];
+  for (const expression of expressionsIn(v)) {
+    for (const m of expression.matchAll(REFERENCE)) {
+      // `terraform.workspace`, `var.x`, `local.x` are not resources.
+      if (m[2] === "terraform" || m[2] === "var" || m[2] === "local") continue;
+      found.push({ mode: m[1] ? "data" : "resource", type: m[2]!, name: m[3]!, attribute: (m[4] ?? "").replace(/^\./, "") });
+    }
+  }
+  if (parsed.size > 50_000) parsed.clear();
+  parsed.set(v, found);
   return found;
 }
 

@@ -85,7 +85,12 @@ export interface Rule {
   check(env: EnvironmentView, report: Reporter): void;
 }
 
-export type FindingKind = "violation" | "cannot-evaluate" | "invalid-suppression";
+/**
+ * violation / cannot-evaluate: from a rule. invalid-suppression: a suppression naming no rule
+ * or giving no reason (fails). unused-suppression: a suppression whose rule reports nothing on
+ * the resource any more (listed so it can be removed; does not fail).
+ */
+export type FindingKind = "violation" | "cannot-evaluate" | "invalid-suppression" | "unused-suppression";
 
 export interface Finding {
   readonly ruleId: string;

@@ -48,6 +48,7 @@ describe("environment configuration", () => {
     ["an AWS-only field in an Azure environment", (d) => (d.web.instanceType = "m6i.large"), { path: "web.instanceType", expected: expect.stringContaining("only valid when cloud is aws") }],
     ["an active database region that is not configured", (d) => (d.failover.activeDatabaseRegion = "eastus"), { path: "failover.activeDatabaseRegion", expected: "one of the configured regions: westeurope, northeurope" }],
     ["automatic failover without a webhook expiry", (d) => delete d.failover.webhookExpiresOn, { path: "failover.webhookExpiresOn", fix: expect.stringContaining("mode: manual") }],
+    ["a SQL Server edition without read-scale availability groups", (d) => (d.sql.image.sku = "standard-gen2"), { path: "sql.image.sku", fix: expect.stringContaining("enterprise-gen2") }],
     ["a region without availability zones", (d) => (d.regions[1].location = "ukwest"), { path: "regions[1].location", expected: expect.stringContaining("availability zones") }],
   ])("rejects %s", (_case, change, expected) => {
     const problems = problemsOf(variant(change));
