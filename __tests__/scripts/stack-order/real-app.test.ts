@@ -1,0 +1,58 @@
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { loadStacks } from "../../../scripts/stack-order/load";
+import { orderStacks, type StackInfo } from "../../../scripts/stack-order/order";
+import { synthesizeAtomically } from "../../../stacks/app";
+
+const CONFIG = join(__dirname, "..", "..", "..", "config");
+
+describe("stack-order on the manifest the real app synthesizes (staging)", () => {
+  let dir: string;
+  let stacks: StackInfo[];
+
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), "stack-order-app-"));
+    synthesizeAtomically({ configDir: CONFIG, outdir: join(dir, "cdktf.out"), environments: ["staging"] });
+    stacks = loadStacks(join(dir, "cdktf.out"), (p) => readFileSync(p, "utf8"));
+  }, 60_000);
+
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  test("deploys networking, then the regions, then the global load balancer, then the DR runbook", () => {
+    const order = orderStacks(stacks, "staging");
+    expect(order.stacks.map((s) => s.name)).toEqual([
+      "staging-networking",
+      "staging-region-1",
+      "staging-region-2",
+      "staging-global-lb",
+      "staging-dr-runbook",
+    ]);
+    expect(order.waves[1]).toEqual(["staging-region-1", "staging-region-2"]);
+  });
+
+  test("destroys in the reverse order", () => {
+    expect(orderStacks(stacks, "staging", "destroy").stacks.map((s) => s.name)).toEqual([
+      "staging-dr-runbook",
+      "staging-global-lb",
+      "staging-region-2",
+      "staging-region-1",
+      "staging-networking",
+    ]);
+  });
+
+  test("leaves the state bootstrap to people and runs every other stack against remote state", () => {
+    const order = orderStacks(stacks, "staging");
+    expect(order.skipped.map((s) => s.name)).toEqual(["staging-state-bootstrap"]);
+    const backends = new Map(stacks.map((s) => [s.name, s.backend]));
+    for (const s of order.stacks) expect([s.name, backends.get(s.name)]).toEqual([s.name, "azurerm"]);
+  });
+
+  test("every stack comes after each stack whose outputs it reads", () => {
+    const order = orderStacks(stacks, "staging");
+    const position = new Map(order.stacks.map((s, i) => [s.name, i]));
+    for (const s of order.stacks) {
+      for (const dep of s.dependencies) expect(position.get(dep)).toBeLessThan(position.get(s.name) as number);
+    }
+  });
+});
