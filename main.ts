@@ -5,6 +5,7 @@
  */
 import { resolve } from "node:path";
 import { ConfigValidationError } from "./modules/core/config/problems";
+import { renderPolicyReport } from "./modules/core/policy/pack";
 import { synthesizeAtomically } from "./stacks/app";
 
 const outdir = process.env.CDKTF_OUTDIR ?? "cdktf.out";
@@ -13,6 +14,8 @@ const only = process.env.ENVIRONMENTS?.split(",").map((e) => e.trim()).filter(Bo
 
 try {
   const result = synthesizeAtomically({ configDir, outdir, environments: only });
+  // Suppressed findings are listed on every synth, so exemptions stay visible.
+  process.stderr.write(`${renderPolicyReport(result.policy)}\n`);
   process.stderr.write(`Synthesized ${result.stacks.length} stacks for ${result.environments.join(", ")} into ${outdir}\n`);
 } catch (error) {
   if (error instanceof ConfigValidationError) {

@@ -3,6 +3,7 @@ import { basename, dirname, join, resolve } from "node:path";
 import { App, type TerraformStack } from "cdktf";
 import { loadEnvironments } from "../modules/core/config/load";
 import type { EnvironmentConfig } from "../modules/core/config/schema";
+import { enforcePolicy, type PolicyReport } from "../modules/core/policy/pack";
 import { buildAwsEnvironment } from "./aws/environment";
 import { buildAzureEnvironment } from "./azure/environment";
 
@@ -26,6 +27,8 @@ export interface SynthesisOptions {
 export interface SynthesisResult {
   readonly environments: string[];
   readonly stacks: string[];
+  /** The policy pack's report (suppressed findings); print with renderPolicyReport. */
+  readonly policy: PolicyReport;
 }
 
 /**
@@ -50,11 +53,13 @@ export function synthesizeAtomically(options: SynthesisOptions): SynthesisResult
     const app = new App({ outdir: staging, skipValidation: false });
     const stacks = selected.flatMap(({ config }) => buildEnvironment(app, config));
     app.synth();
+    // Throws on any unsuppressed finding, before the swap: cdktf.out keeps its previous content.
+    const policy = enforcePolicy(staging, selected.map((l) => l.config));
     const previous = existsSync(target) ? `${staging}.previous` : undefined;
     if (previous) renameSync(target, previous);
     renameSync(staging, target);
     if (previous) rmSync(previous, { recursive: true, force: true });
-    return { environments: selected.map((l) => l.config.environment), stacks: stacks.map((s) => s.node.id) };
+    return { environments: selected.map((l) => l.config.environment), stacks: stacks.map((s) => s.node.id), policy };
   } catch (error) {
     rmSync(staging, { recursive: true, force: true });
     throw error;

@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { Testing } from "cdktf";
 import type { AwsEnvironmentConfig } from "../../../modules/core/config/schema";
 import { synthesizeAtomically } from "../../../stacks/app";
+import { INTERFACE_ENDPOINT_SERVICES } from "../../../modules/aws/network";
 import { buildAwsEnvironment } from "../../../stacks/aws/environment";
 import { AwsNetworkingStack } from "../../../stacks/aws/networking-stack";
 import { REPO_ROOT, shippedEnvironment, SynthesizedStack } from "../../helpers/synth";
@@ -30,15 +31,21 @@ describe("AWS environment awsprod", () => {
   const variant = (
     edit: (e: AwsEnvironmentConfig) => void,
     role: "networking" | "global-lb" | "dr-runbook",
-  ): SynthesizedStack => {
+  ): SynthesizedStack => variantStacks(edit, [role])[0];
+
+  /** Several stacks of one variant environment, built once. */
+  const variantStacks = (edit: (e: AwsEnvironmentConfig) => void, roles: readonly string[]): SynthesizedStack[] => {
     const e = shippedEnvironment<AwsEnvironmentConfig>("awsprod");
     edit(e);
     const built =
-      role === "networking"
-        ? new AwsNetworkingStack(Testing.app(), e)
-        : buildAwsEnvironment(Testing.app(), e).find((s) => s.node.id === `awsprod-${role}`);
-    if (!built) throw new Error(`no ${role} stack`);
-    return new SynthesizedStack(built.node.id, JSON.parse(Testing.synth(built)), []);
+      roles.length === 1 && roles[0] === "networking"
+        ? [new AwsNetworkingStack(Testing.app(), e)]
+        : buildAwsEnvironment(Testing.app(), e);
+    return roles.map((role) => {
+      const one = built.find((s) => s.node.id === `awsprod-${role}`);
+      if (!one) throw new Error(`no ${role} stack`);
+      return new SynthesizedStack(one.node.id, JSON.parse(Testing.synth(one)), []);
+    });
   };
 
   beforeAll(() => {
@@ -272,6 +279,125 @@ describe("AWS environment awsprod", () => {
     });
   });
 
+  describe("RegionalNetwork (us-east-1 of the networking stack)", () => {
+    type Mode = AwsEnvironmentConfig["outboundAccess"];
+    const byMode = new Map<Mode, SynthesizedStack>();
+    const networkOf = (mode: Mode) => {
+      if (!byMode.has(mode))
+        byMode.set(
+          mode,
+          mode === "single" ? stack("awsprod-networking") : variant((e) => (e.outboundAccess = mode), "networking"),
+        );
+      return byMode.get(mode) as SynthesizedStack;
+    };
+    /** Resources of the first region's network only. */
+    const east = (mode: Mode, type: string) =>
+      networkOf(mode)
+        .resources(type)
+        .filter((r) => r.values.provider === "aws.use1")
+        .map((r) => r.values);
+    const rules = (mode: Mode, direction: "ingress" | "egress") =>
+      east(mode, `aws_vpc_security_group_${direction}_rule`);
+    const groupOf = (rule: Json) =>
+      /aws_security_group\.network-use1_security-group-([a-z]+)_/.exec(rule.security_group_id)?.[1];
+    const region = () => shippedEnvironment<AwsEnvironmentConfig>("awsprod").regions[0];
+
+    test.each([
+      ["none", 0, 0],
+      ["single", 1, 2],
+      ["perAz", 2, 2],
+    ] as const)(
+      "with outbound access %s creates %i NAT gateways and %i private default routes",
+      (mode, nats, routes) => {
+        expect(east(mode, "aws_nat_gateway")).toHaveLength(nats);
+        expect(east(mode, "aws_route").filter((r) => r.nat_gateway_id)).toHaveLength(routes);
+      },
+    );
+
+    test("spreads public, web and data subnets over the two zones, none assigning public addresses", () => {
+      const subnets = east("single", "aws_subnet");
+      const r = region();
+      expect(subnets.map((s) => [s.tags.tier, s.availability_zone, s.cidr_block]).sort()).toEqual(
+        (["data", "public", "web"] as const)
+          .flatMap((tier) => r.availabilityZones.map((zone, i) => [tier, zone, r.subnets[tier][i]]))
+          .sort(),
+      );
+      expect(subnets.every((s) => s.map_public_ip_on_launch === false)).toBe(true);
+      expect(east("single", "aws_vpc")[0]).toMatchObject({ enable_dns_support: true, enable_dns_hostnames: true });
+    });
+
+    test("reaches Systems Manager through interface endpoints with private DNS, and S3 through a gateway", () => {
+      const endpoints = east("none", "aws_vpc_endpoint");
+      for (const service of INTERFACE_ENDPOINT_SERVICES) {
+        expect(endpoints).toContainEqual(
+          expect.objectContaining({
+            service_name: `com.amazonaws.us-east-1.${service}`,
+            vpc_endpoint_type: "Interface",
+            private_dns_enabled: true,
+          }),
+        );
+      }
+      expect(endpoints).toContainEqual(
+        expect.objectContaining({ service_name: "com.amazonaws.us-east-1.s3", vpc_endpoint_type: "Gateway" }),
+      );
+    });
+
+    test("describes every security group and every rule", () => {
+      expect(east("single", "aws_security_group").every((g) => g.description.length > 10)).toBe(true);
+      expect(
+        [...rules("single", "ingress"), ...rules("single", "egress")].every((r) => r.description.length > 10),
+      ).toBe(true);
+    });
+
+    test("opens the load balancer to the internet on 443 and on 80 (redirect) only", () => {
+      const alb = rules("single", "ingress").filter((r) => groupOf(r) === "alb");
+      expect(alb.map((r) => [r.from_port, r.cidr_ipv4]).sort()).toEqual([
+        [443, "0.0.0.0/0"],
+        [80, "0.0.0.0/0"],
+      ]);
+    });
+
+    test("lets the web tier be reached only from the load balancer's security group", () => {
+      const web = rules("single", "ingress").filter((r) => groupOf(r) === "web");
+      expect(web).toHaveLength(1);
+      expect(web[0]).toMatchObject({ from_port: 80, to_port: 80 });
+      expect(web[0].referenced_security_group_id).toMatch(/security-group-alb/);
+    });
+
+    test("accepts SQL only from the web subnets of every region and replication only from their data subnets", () => {
+      const all = shippedEnvironment<AwsEnvironmentConfig>("awsprod").regions;
+      const sql = rules("single", "ingress").filter((r) => groupOf(r) === "sql");
+      expect(
+        sql
+          .filter((r) => r.from_port === 1433)
+          .map((r) => r.cidr_ipv4)
+          .sort(),
+      ).toEqual(all.flatMap((r) => r.subnets.web).sort());
+      expect(
+        sql
+          .filter((r) => r.from_port === 5022)
+          .map((r) => r.cidr_ipv4)
+          .sort(),
+      ).toEqual(all.flatMap((r) => r.subnets.data).sort());
+      expect(sql.every((r) => [1433, 5022].includes(r.from_port) && r.from_port === r.to_port)).toBe(true);
+    });
+
+    test("without NAT, instances may only send HTTPS to the VPC endpoints and the S3 prefix list", () => {
+      const https = rules("none", "egress").filter((r) => r.from_port === 443);
+      expect(https.length).toBeGreaterThan(0);
+      expect(
+        https.every((r) => r.cidr_ipv4 === region().addressSpace || String(r.prefix_list_id).includes("endpoint-s3")),
+      ).toBe(true);
+      expect(rules("none", "egress").some((r) => r.cidr_ipv4 === "0.0.0.0/0")).toBe(false);
+    });
+
+    test("keeps the fence group and the default group without any rule", () => {
+      const all = [...rules("single", "ingress"), ...rules("single", "egress")];
+      expect(all.filter((r) => groupOf(r) === "fence")).toEqual([]);
+      expect(east("single", "aws_default_security_group")[0]).toMatchObject({ ingress: [], egress: [] });
+    });
+  });
+
   describe("region-N", () => {
     const r1 = () => stack("awsprod-region-1");
     const r2 = () => stack("awsprod-region-2");
@@ -423,6 +549,13 @@ describe("AWS environment awsprod", () => {
         access_logs: { enabled: true, prefix: "alb" },
       });
       expect(values(r1(), "aws_s3_bucket_lifecycle_configuration")[0].rule[0].expiration).toEqual([{ days: 90 }]);
+      const policy = JSON.parse(values(r1(), "aws_s3_bucket_policy")[0].policy);
+      const delivery = policy.Statement.filter((st: Json) => st.Action === "s3:PutObject");
+      expect(delivery.map((st: Json) => st.Resource)).toEqual([
+        expect.stringMatching(/\/alb\/AWSLogs\/\*$/),
+        expect.stringMatching(/\/alb\/AWSLogs\/\*$/),
+      ]);
+      expect(values(r1(), "aws_lb")[0].access_logs.bucket).toContain("aws_s3_bucket.load-balancer_access-logs_bucket");
     });
 
     test("checks the web tier's probe path at the global load balancer's interval and threshold", () => {
@@ -489,17 +622,20 @@ describe("AWS environment awsprod", () => {
     });
 
     test("with Route 53, answers per region by latency while that region's health check passes", () => {
-      const r53 = variant((e) => {
-        e.globalLoadBalancer = {
-          kind: "route53",
-          hostedZoneName: "example.com",
-          recordName: "shop",
-          probePath: "/health",
-          probeIntervalSeconds: 30,
-          thresholdCount: 2,
-          dnsTtlSeconds: 60,
-        };
-      }, "global-lb");
+      const [r53, r53Runbooks] = variantStacks(
+        (e) => {
+          e.globalLoadBalancer = {
+            kind: "route53",
+            hostedZoneName: "example.com",
+            recordName: "shop",
+            probePath: "/health",
+            probeIntervalSeconds: 30,
+            thresholdCount: 2,
+            dnsTtlSeconds: 60,
+          };
+        },
+        ["global-lb", "dr-runbook"],
+      );
       const checks = values(r53, "aws_route53_health_check");
       expect(checks).toHaveLength(2);
       for (const check of checks) {
@@ -519,6 +655,12 @@ describe("AWS environment awsprod", () => {
         ["shop.example.com", "CNAME", 60, "us-west-2", "us-west-2"],
       ]);
       expect(records.every((r) => String(r.health_check_id).startsWith("${aws_route53_health_check."))).toBe(true);
+      const drain = JSON.parse(
+        values(r53Runbooks, "aws_iam_role_policy").find((p) => p.name === "dr-runbooks")?.policy,
+      ).Statement.find((st: Json) => st.Sid === "DrainAndRestoreRegions");
+      expect(drain.Action).toEqual(["route53:UpdateHealthCheck", "route53:GetHealthCheck"]);
+      expect(drain.Resource).toHaveLength(2);
+      expect(values(r53Runbooks, "aws_ssm_parameter")[0].value).toContain('"kind" = "route53"');
     });
   });
   describe("dr-runbook", () => {
@@ -612,30 +754,50 @@ describe("AWS environment awsprod", () => {
       ]);
     });
 
-    test("in automatic mode, starts the failover document of a region when its SQL alarm fires", () => {
-      const rules = values(dr(), "aws_cloudwatch_event_rule");
-      expect(rules).toHaveLength(2);
-      const pattern = JSON.parse(rules[0].event_pattern);
+    test("in automatic mode, hands a region's SQL alarm to the next region, which starts the failover document there", () => {
+      const rule = (suffix: string) => dr().resource("aws_cloudwatch_event_rule", suffix).values;
+      const target = (suffix: string) => dr().resource("aws_cloudwatch_event_target", suffix).values;
+      const forward = rule("failover-trigger-use1/forward");
+      const pattern = JSON.parse(forward.event_pattern);
+      expect(forward.provider).toBe("aws.use1");
       expect(pattern).toMatchObject({
         source: ["aws.cloudwatch"],
         "detail-type": ["CloudWatch Alarm State Change"],
         detail: { state: { value: ["ALARM"] } },
       });
       expect(pattern.resources[0]).toContain("aws_cloudwatch_metric_alarm.alarms-use1_sql-down");
-      const [target] = values(dr(), "aws_cloudwatch_event_target");
-      expect(target.arn).toMatch(
-        /^arn:aws:ssm:us-east-1:\$\{data\.aws_caller_identity\.account\.account_id\}:automation-definition\/\$\{aws_ssm_document\.runbooks-use1_failover_[0-9A-F]+\.name\}:\$DEFAULT$/,
+      expect(target("failover-trigger-use1/forward-target").arn).toBe(
+        "arn:aws:events:us-west-2:${data.aws_caller_identity.account.account_id}:event-bus/default",
       );
-      expect(JSON.parse(target.input)).toEqual({ FailedRegion: ["us-east-1"] });
+
+      const start = rule("failover-trigger-use1/start");
+      expect(start.provider).toBe("aws.usw2");
+      expect(start.event_pattern).toBe(forward.event_pattern);
+      const run = target("failover-trigger-use1/start-target");
+      expect(run.provider).toBe("aws.usw2");
+      expect(run.arn).toMatch(
+        /^arn:aws:ssm:us-west-2:\$\{data\.aws_caller_identity\.account\.account_id\}:automation-definition\/\$\{aws_ssm_document\.runbooks-usw2_failover_[0-9A-F]+\.name\}:\$DEFAULT$/,
+      );
+      expect(JSON.parse(run.input)).toEqual({ FailedRegion: ["us-east-1"] });
+      expect(target("failover-trigger-usw2/start-target").provider).toBe("aws.use1");
+    });
+
+    test("lets EventBridge only forward alarms, start the failover document and pass the automation role", () => {
       const events = JSON.parse(
         dr().resource("aws_iam_role_policy", "failover-trigger-role/policy").values.policy,
       ).Statement;
-      expect(events.map((st: Json) => st.Action)).toEqual(["ssm:StartAutomationExecution", "iam:PassRole"]);
+      expect(events.map((st: Json) => st.Action)).toEqual([
+        "events:PutEvents",
+        "ssm:StartAutomationExecution",
+        "iam:PassRole",
+      ]);
+      expect(events[2].Condition).toEqual({ StringEquals: { "iam:PassedToService": "ssm.amazonaws.com" } });
     });
 
     test("in manual mode, pages people and starts nothing", () => {
       const manual = variant((e) => (e.failover.mode = "manual"), "dr-runbook");
       expect(manual.resources("aws_cloudwatch_event_rule")).toEqual([]);
+      expect(manual.resources("aws_iam_role").map((r) => r.values.name)).toEqual(["shop-awsprod-dr-automation"]);
       expect(manual.resources("aws_cloudwatch_metric_alarm")).toHaveLength(4);
       expect(manual.resources("aws_ssm_document")).toHaveLength(8);
     });

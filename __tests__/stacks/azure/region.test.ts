@@ -104,7 +104,7 @@ describe("Azure region stacks", () => {
     expect(secretValues.every((v) => /^\$\{(random_password|tls_private_key)\.[^}]+\}$/.test(v))).toBe(true);
     // Other stacks read what they need through outputs: never a whole resource, never a secret.
     for (const output of Object.values(r1.json.output as Record<string, { value: string }>)) {
-      expect(output.value).toMatch(/^\$\{[a-z_]+\.[^.}]+\.[a-z_.\[\]0-9]+\}$/);
+      expect(output.value).toMatch(/^\$\{[a-z_]+\.[^.}]+\.[a-z_.[\]0-9]+\}$/);
       expect(output.value).not.toMatch(/random_password|tls_private_key|access_key|password/);
     }
   });

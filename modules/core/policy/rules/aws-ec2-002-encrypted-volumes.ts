@@ -7,7 +7,7 @@ export const rule: Rule = {
   title: "EBS volumes are encrypted",
   severity: "high",
   cloud: "aws",
-  mappings: ["AVD-AWS-0131", "AVD-AWS-0026"],
+  mappings: ["CKV_AWS_3", "AVD-AWS-0131", "AVD-AWS-0026"],
   checks:
     "aws_instance root_block_device and every ebs_block_device, and every aws_ebs_volume, set encrypted to true (unless aws_ebs_encryption_by_default is enabled in the same stack).",
   check(env, report) {

@@ -6,7 +6,7 @@ export const rule: Rule = {
   title: "KMS keys rotate",
   severity: "medium",
   cloud: "aws",
-  mappings: ["AVD-AWS-0065"],
+  mappings: ["CKV_AWS_7", "AVD-AWS-0065"],
   checks: "aws_kms_key (symmetric): enable_key_rotation is true.",
   check(env, report) {
     for (const key of env.ofType("aws_kms_key")) {

@@ -6,7 +6,7 @@ export const rule: Rule = {
   title: "HTTP listeners only redirect to HTTPS",
   severity: "medium",
   cloud: "aws",
-  mappings: ["AVD-AWS-0054"],
+  mappings: ["CKV_AWS_2", "AVD-AWS-0054"],
   checks: "aws_lb_listener with protocol HTTP: the default_action is a redirect to HTTPS.",
   check(env, report) {
     for (const listener of env.ofType("aws_lb_listener")) {

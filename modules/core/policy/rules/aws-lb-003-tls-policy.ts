@@ -20,7 +20,7 @@ export const rule: Rule = {
   title: "HTTPS listeners use a TLS 1.2+ policy",
   severity: "medium",
   cloud: "aws",
-  mappings: ["AVD-AWS-0047"],
+  mappings: ["CKV_AWS_103", "AVD-AWS-0047"],
   checks: "aws_lb_listener with protocol HTTPS or TLS: ssl_policy is set and allows nothing older than TLS 1.2.",
   check(env, report) {
     for (const listener of env.ofType("aws_lb_listener")) {

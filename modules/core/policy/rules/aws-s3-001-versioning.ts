@@ -7,7 +7,7 @@ export const rule: Rule = {
   title: "S3 buckets keep object versions",
   severity: "medium",
   cloud: "aws",
-  mappings: ["AVD-AWS-0090"],
+  mappings: ["CKV_AWS_21", "AVD-AWS-0090"],
   checks: "Every aws_s3_bucket has an aws_s3_bucket_versioning with versioning_configuration.status Enabled.",
   check(env, report) {
     for (const bucket of env.ofType("aws_s3_bucket")) {

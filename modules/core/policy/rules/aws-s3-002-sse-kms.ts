@@ -7,7 +7,7 @@ export const rule: Rule = {
   title: "S3 buckets encrypt with KMS",
   severity: "high",
   cloud: "aws",
-  mappings: ["AVD-AWS-0132"],
+  mappings: ["CKV_AWS_145", "AVD-AWS-0132"],
   checks: "Every aws_s3_bucket has an aws_s3_bucket_server_side_encryption_configuration whose default sse_algorithm is aws:kms or aws:kms:dsse.",
   check(env, report) {
     for (const bucket of env.ofType("aws_s3_bucket")) {

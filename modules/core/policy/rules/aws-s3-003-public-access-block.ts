@@ -9,7 +9,7 @@ export const rule: Rule = {
   title: "S3 buckets block every kind of public access",
   severity: "high",
   cloud: "aws",
-  mappings: ["AVD-AWS-0094"],
+  mappings: ["CKV_AWS_53", "CKV_AWS_54", "CKV_AWS_55", "CKV_AWS_56", "AVD-AWS-0094"],
   checks: "Every aws_s3_bucket has an aws_s3_bucket_public_access_block with all four settings true.",
   check(env, report) {
     for (const bucket of env.ofType("aws_s3_bucket")) {

@@ -7,7 +7,7 @@ export const rule: Rule = {
   title: "Key Vault network rules deny by default",
   severity: "high",
   cloud: "azure",
-  mappings: ["AVD-AZU-0013"],
+  mappings: ["CKV_AZURE_109", "AVD-AZU-0013"],
   checks: "azurerm_key_vault: a network_acls block with default_action Deny (without it the vault accepts every network).",
   check(env, report) {
     for (const kv of env.ofType("azurerm_key_vault")) {

@@ -27,6 +27,7 @@ import { rule as azNet001 } from "./az-net-001-management-ports";
 import { rule as azNet002 } from "./az-net-002-web-only-from-global-lb";
 import { rule as azNet003 } from "./az-net-003-subnet-nsg";
 import { rule as azNet004 } from "./az-net-004-sql-no-public-ip";
+import { rule as azNet005 } from "./az-net-005-explicit-deny-all";
 import { rule as azSql001 } from "./az-sql-001-private-connectivity";
 import { rule as azSto001 } from "./az-sto-001-min-tls";
 import { rule as azSto002 } from "./az-sto-002-https-only";
@@ -40,6 +41,7 @@ import { rule as azVm003 } from "./az-vm-003-boot-diagnostics";
 import { rule as azVm004 } from "./az-vm-004-zone";
 import { rule as genDr001 } from "./gen-dr-001-regions-symmetric";
 import { rule as genDr002 } from "./gen-dr-002-probes-fit-rto";
+import { rule as genNet001 } from "./gen-net-001-database-ports";
 import { rule as genSec001 } from "./gen-sec-001-no-secrets-in-bootstrap";
 import { rule as genState001 } from "./gen-state-001-backend";
 
@@ -49,6 +51,7 @@ export const POLICY_RULES: readonly Rule[] = [
   genSec001,
   genDr001,
   genDr002,
+  genNet001,
   azVm001,
   azVm002,
   azVm003,
@@ -57,6 +60,7 @@ export const POLICY_RULES: readonly Rule[] = [
   azNet002,
   azNet003,
   azNet004,
+  azNet005,
   azSql001,
   azKv001,
   azKv002,
