@@ -9,6 +9,7 @@ import type { AwsRegionConfig } from "../core/config/schema-aws";
  */
 export function sqlPrivateIp(region: Pick<AwsRegionConfig, "subnets">): string {
   const block = parseCidr(region.subnets.data[0]);
-  if (typeof block === "string") throw new Error(`data subnet ${region.subnets.data[0]}: ${block} (validation should have rejected it)`);
+  if (typeof block === "string")
+    throw new Error(`data subnet ${region.subnets.data[0]}: ${block} (validation should have rejected it)`);
   return hostAddress(block, 10);
 }

@@ -36,7 +36,12 @@ export class InstanceBackup extends Construct {
   constructor(scope: Construct, id: string, props: InstanceBackupProps) {
     super(scope, id);
     const provider = props.provider;
-    this.vault = new BackupVault(this, "vault", { provider, name: props.vaultName, kmsKeyArn: props.key.arn, forceDestroy: false });
+    this.vault = new BackupVault(this, "vault", {
+      provider,
+      name: props.vaultName,
+      kmsKeyArn: props.key.arn,
+      forceDestroy: false,
+    });
     this.plan = new BackupPlan(this, "plan", {
       provider,
       name: props.planName,
@@ -61,7 +66,11 @@ export class InstanceBackup extends Construct {
       }),
     });
     BACKUP_SERVICE_POLICIES.forEach((policyArn, i) => {
-      new IamRolePolicyAttachment(this, i === 0 ? "backup-policy" : "restore-policy", { provider, role: this.role.name, policyArn });
+      new IamRolePolicyAttachment(this, i === 0 ? "backup-policy" : "restore-policy", {
+        provider,
+        role: this.role.name,
+        policyArn,
+      });
     });
     new BackupSelection(this, "selection", {
       provider,

@@ -36,10 +36,15 @@ export class GlobalAcceleratorRouting extends Construct {
   constructor(scope: Construct, id: string, props: GlobalAcceleratorRoutingProps) {
     super(scope, id);
     const { provider, settings } = props;
-    this.accelerator = new GlobalacceleratorAccelerator(this, "accelerator", { provider, name: props.name, ipAddressType: "IPV4", enabled: true });
+    this.accelerator = new GlobalacceleratorAccelerator(this, "accelerator", {
+      provider,
+      name: props.name,
+      ipAddressType: "IPV4",
+      enabled: true,
+    });
     this.listener = new GlobalacceleratorListener(this, "listener", {
       provider,
-      acceleratorArn: this.accelerator.id,
+      acceleratorArn: this.accelerator.arn,
       protocol: "TCP",
       clientAffinity: "NONE",
       portRange: [
@@ -52,7 +57,7 @@ export class GlobalAcceleratorRouting extends Construct {
         location,
         new GlobalacceleratorEndpointGroup(this, `endpoint-group-${code}`, {
           provider,
-          listenerArn: this.listener.id,
+          listenerArn: this.listener.arn,
           endpointGroupRegion: location,
           healthCheckProtocol: "HTTPS",
           healthCheckPort: 443,

@@ -28,15 +28,29 @@ export function lookupAmi(
  * ignored after creation: a newer AMI matching the name must not replace a running server
  * (replace deliberately with `terraform apply -replace=...`).
  */
-export function hardenedInstanceOptions(key: KmsKey, name: string): Pick<
+export function hardenedInstanceOptions(
+  key: KmsKey,
+  name: string,
+): Pick<
   InstanceConfig,
   "associatePublicIpAddress" | "metadataOptions" | "rootBlockDevice" | "monitoring" | "ebsOptimized" | "lifecycle"
 > {
   return {
     associatePublicIpAddress: false,
-    metadataOptions: { httpEndpoint: "enabled", httpTokens: "required", httpPutResponseHopLimit: 1, instanceMetadataTags: "disabled" },
+    metadataOptions: {
+      httpEndpoint: "enabled",
+      httpTokens: "required",
+      httpPutResponseHopLimit: 1,
+      instanceMetadataTags: "disabled",
+    },
     // Root volume tags here, not volume_tags: those would fight the tags of attached aws_ebs_volume resources.
-    rootBlockDevice: { encrypted: true, kmsKeyId: key.arn, volumeType: "gp3", deleteOnTermination: true, tags: { Name: `${name}-root` } },
+    rootBlockDevice: {
+      encrypted: true,
+      kmsKeyId: key.arn,
+      volumeType: "gp3",
+      deleteOnTermination: true,
+      tags: { Name: `${name}-root` },
+    },
     monitoring: true,
     ebsOptimized: true,
     lifecycle: { ignoreChanges: ["ami"] },

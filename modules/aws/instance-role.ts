@@ -58,6 +58,10 @@ export class SsmInstanceRole extends Construct {
         }),
       });
     }
-    this.instanceProfile = new IamInstanceProfile(this, "instance-profile", { provider, name: props.roleName, role: this.role.name });
+    this.instanceProfile = new IamInstanceProfile(this, "instance-profile", {
+      provider,
+      name: props.roleName,
+      role: this.role.name,
+    });
   }
 }

@@ -94,9 +94,22 @@ export class RegionalNetwork extends Construct {
     }
     this.subnets = subnets;
 
-    const igw = new InternetGateway(this, "internet-gateway", { provider, vpcId: this.vpc.id, tags: { Name: names.vpc } });
-    const publicRoutes = new RouteTable(this, "route-table-public", { provider, vpcId: this.vpc.id, tags: { Name: `${names.base}-public` } });
-    new Route(this, "route-public-internet", { provider, routeTableId: publicRoutes.id, destinationCidrBlock: "0.0.0.0/0", gatewayId: igw.id });
+    const igw = new InternetGateway(this, "internet-gateway", {
+      provider,
+      vpcId: this.vpc.id,
+      tags: { Name: names.vpc },
+    });
+    const publicRoutes = new RouteTable(this, "route-table-public", {
+      provider,
+      vpcId: this.vpc.id,
+      tags: { Name: `${names.base}-public` },
+    });
+    new Route(this, "route-public-internet", {
+      provider,
+      routeTableId: publicRoutes.id,
+      destinationCidrBlock: "0.0.0.0/0",
+      gatewayId: igw.id,
+    });
     subnets.public.forEach((subnet, i) => {
       new RouteTableAssociation(this, `route-table-association-public-${region.availabilityZones[i]}`, {
         provider,
@@ -107,9 +120,17 @@ export class RegionalNetwork extends Construct {
 
     // NAT: keyed by the zone it lives in, so going from single to perAz only adds the second one.
     const natZones =
-      props.outboundAccess === "none" ? [] : props.outboundAccess === "single" ? [region.availabilityZones[0]] : region.availabilityZones;
+      props.outboundAccess === "none"
+        ? []
+        : props.outboundAccess === "single"
+          ? [region.availabilityZones[0]]
+          : region.availabilityZones;
     this.natGateways = natZones.map((zone) => {
-      const eip = new Eip(this, `nat-eip-${zone}`, { provider, domain: "vpc", tags: { Name: `${names.base}-nat-${zone.slice(-1)}` } });
+      const eip = new Eip(this, `nat-eip-${zone}`, {
+        provider,
+        domain: "vpc",
+        tags: { Name: `${names.base}-nat-${zone.slice(-1)}` },
+      });
       return new NatGateway(this, `nat-gateway-${zone}`, {
         provider,
         allocationId: eip.allocationId,
@@ -130,24 +151,61 @@ export class RegionalNetwork extends Construct {
       privateRouteTables.set(zone, table);
       const nat = this.natGateways[Math.min(i, this.natGateways.length - 1)];
       if (nat) {
-        new Route(this, `route-private-internet-${zone}`, { provider, routeTableId: table.id, destinationCidrBlock: "0.0.0.0/0", natGatewayId: nat.id });
+        new Route(this, `route-private-internet-${zone}`, {
+          provider,
+          routeTableId: table.id,
+          destinationCidrBlock: "0.0.0.0/0",
+          natGatewayId: nat.id,
+        });
       }
       for (const tier of ["web", "data"] as const) {
-        new RouteTableAssociation(this, `route-table-association-${tier}-${zone}`, { provider, subnetId: subnets[tier][i].id, routeTableId: table.id });
+        new RouteTableAssociation(this, `route-table-association-${tier}-${zone}`, {
+          provider,
+          subnetId: subnets[tier][i].id,
+          routeTableId: table.id,
+        });
       }
     });
     this.privateRouteTables = privateRouteTables;
 
     // Security groups. Rules are separate resources so each has a description and a stable address.
     const group = (key: string, name: string, description: string) =>
-      new SecurityGroup(this, `security-group-${key}`, { provider, name, description, vpcId: this.vpc.id, tags: { Name: name } });
-    this.albSecurityGroup = group("alb", names.albSecurityGroup, "Regional load balancer: HTTPS from the internet, HTTP only to redirect");
+      new SecurityGroup(this, `security-group-${key}`, {
+        provider,
+        name,
+        description,
+        vpcId: this.vpc.id,
+        tags: { Name: name },
+      });
+    this.albSecurityGroup = group(
+      "alb",
+      names.albSecurityGroup,
+      "Regional load balancer: HTTPS from the internet, HTTP only to redirect",
+    );
     this.webSecurityGroup = group("web", names.webSecurityGroup, "Web tier: HTTP only from the regional load balancer");
-    this.sqlSecurityGroup = group("sql", names.sqlSecurityGroup, "SQL tier: 1433 from the web tier of every region, replication between data subnets");
-    this.endpointSecurityGroup = group("endpoints", names.endpointSecurityGroup, "VPC interface endpoints: HTTPS from inside the VPC");
-    this.fenceSecurityGroup = group("fence", names.fenceSecurityGroup, "Fence: no rules; isolates a failed-over old primary");
+    this.sqlSecurityGroup = group(
+      "sql",
+      names.sqlSecurityGroup,
+      "SQL tier: 1433 from the web tier of every region, replication between data subnets",
+    );
+    this.endpointSecurityGroup = group(
+      "endpoints",
+      names.endpointSecurityGroup,
+      "VPC interface endpoints: HTTPS from inside the VPC",
+    );
+    this.fenceSecurityGroup = group(
+      "fence",
+      names.fenceSecurityGroup,
+      "Fence: no rules; isolates a failed-over old primary",
+    );
 
-    const ingress = (key: string, sg: SecurityGroup, description: string, port: number, source: { cidr?: string; group?: SecurityGroup }) =>
+    const ingress = (
+      key: string,
+      sg: SecurityGroup,
+      description: string,
+      port: number,
+      source: { cidr?: string; group?: SecurityGroup },
+    ) =>
       new VpcSecurityGroupIngressRule(this, `ingress-${key}`, {
         provider,
         securityGroupId: sg.id,
@@ -158,7 +216,13 @@ export class RegionalNetwork extends Construct {
         ...(source.cidr ? { cidrIpv4: source.cidr } : {}),
         ...(source.group ? { referencedSecurityGroupId: source.group.id } : {}),
       });
-    const egress = (key: string, sg: SecurityGroup, description: string, port: number, target: { cidr?: string; group?: SecurityGroup; prefixList?: string }) =>
+    const egress = (
+      key: string,
+      sg: SecurityGroup,
+      description: string,
+      port: number,
+      target: { cidr?: string; group?: SecurityGroup; prefixList?: string },
+    ) =>
       new VpcSecurityGroupEgressRule(this, `egress-${key}`, {
         provider,
         securityGroupId: sg.id,
@@ -171,24 +235,60 @@ export class RegionalNetwork extends Construct {
         ...(target.prefixList ? { prefixListId: target.prefixList } : {}),
       });
 
-    ingress("alb-https-internet", this.albSecurityGroup, "HTTPS from clients (Global Accelerator preserves their addresses)", 443, { cidr: "0.0.0.0/0" });
-    ingress("alb-http-internet", this.albSecurityGroup, "HTTP from clients, answered with a redirect to HTTPS", 80, { cidr: "0.0.0.0/0" });
+    ingress(
+      "alb-https-internet",
+      this.albSecurityGroup,
+      "HTTPS from clients (Global Accelerator preserves their addresses)",
+      443,
+      { cidr: "0.0.0.0/0" },
+    );
+    ingress("alb-http-internet", this.albSecurityGroup, "HTTP from clients, answered with a redirect to HTTPS", 80, {
+      cidr: "0.0.0.0/0",
+    });
     egress("alb-to-web", this.albSecurityGroup, "HTTP to the web tier", 80, { group: this.webSecurityGroup });
-    ingress("web-from-alb", this.webSecurityGroup, "HTTP from the regional load balancer only", 80, { group: this.albSecurityGroup });
-    ingress("endpoints-https-vpc", this.endpointSecurityGroup, "HTTPS to the endpoints from inside the VPC", 443, { cidr: region.addressSpace });
+    ingress("web-from-alb", this.webSecurityGroup, "HTTP from the regional load balancer only", 80, {
+      group: this.albSecurityGroup,
+    });
+    ingress("endpoints-https-vpc", this.endpointSecurityGroup, "HTTPS to the endpoints from inside the VPC", 443, {
+      cidr: region.addressSpace,
+    });
 
     for (const other of props.allRegions) {
       const code = regionCode(props.env, other.location);
       other.availabilityZones.forEach((zone, i) => {
         const key = `${code}-${zone.slice(-1)}`;
-        ingress(`sql-from-web-${key}`, this.sqlSecurityGroup, `SQL from the web subnet ${zone} of ${other.location}`, 1433, { cidr: other.subnets.web[i] });
-        egress(`web-to-sql-${key}`, this.webSecurityGroup, `SQL to the data subnet ${zone} of ${other.location}`, 1433, { cidr: other.subnets.data[i] });
-        ingress(`sql-replication-from-${key}`, this.sqlSecurityGroup, `Replication endpoint from the data subnet ${zone} of ${other.location}`, props.replicationPort, {
-          cidr: other.subnets.data[i],
-        });
-        egress(`sql-replication-to-${key}`, this.sqlSecurityGroup, `Replication endpoint to the data subnet ${zone} of ${other.location}`, props.replicationPort, {
-          cidr: other.subnets.data[i],
-        });
+        ingress(
+          `sql-from-web-${key}`,
+          this.sqlSecurityGroup,
+          `SQL from the web subnet ${zone} of ${other.location}`,
+          1433,
+          { cidr: other.subnets.web[i] },
+        );
+        egress(
+          `web-to-sql-${key}`,
+          this.webSecurityGroup,
+          `SQL to the data subnet ${zone} of ${other.location}`,
+          1433,
+          { cidr: other.subnets.data[i] },
+        );
+        ingress(
+          `sql-replication-from-${key}`,
+          this.sqlSecurityGroup,
+          `Replication endpoint from the data subnet ${zone} of ${other.location}`,
+          props.replicationPort,
+          {
+            cidr: other.subnets.data[i],
+          },
+        );
+        egress(
+          `sql-replication-to-${key}`,
+          this.sqlSecurityGroup,
+          `Replication endpoint to the data subnet ${zone} of ${other.location}`,
+          props.replicationPort,
+          {
+            cidr: other.subnets.data[i],
+          },
+        );
       });
     }
 
@@ -223,14 +323,30 @@ export class RegionalNetwork extends Construct {
       ["sql", this.sqlSecurityGroup],
     ] as const) {
       if (props.outboundAccess === "none") {
-        egress(`${tier}-https-endpoints`, sg, "HTTPS to the VPC interface endpoints (Systems Manager, Secrets Manager)", 443, { cidr: region.addressSpace });
-        egress(`${tier}-https-s3`, sg, "HTTPS to S3 through the gateway endpoint (package repositories, SSM agent)", 443, { prefixList: this.s3Endpoint.prefixListId });
+        egress(
+          `${tier}-https-endpoints`,
+          sg,
+          "HTTPS to the VPC interface endpoints (Systems Manager, Secrets Manager)",
+          443,
+          { cidr: region.addressSpace },
+        );
+        egress(
+          `${tier}-https-s3`,
+          sg,
+          "HTTPS to S3 through the gateway endpoint (package repositories, SSM agent)",
+          443,
+          { prefixList: this.s3Endpoint.prefixListId },
+        );
       } else {
-        egress(`${tier}-https-internet`, sg, "HTTPS through NAT (updates) and to the VPC endpoints", 443, { cidr: "0.0.0.0/0" });
+        egress(`${tier}-https-internet`, sg, "HTTPS through NAT (updates) and to the VPC endpoints", 443, {
+          cidr: "0.0.0.0/0",
+        });
       }
     }
     if (props.outboundAccess !== "none") {
-      egress("sql-http-internet", this.sqlSecurityGroup, "HTTP through NAT: Windows Update downloads use port 80", 80, { cidr: "0.0.0.0/0" });
+      egress("sql-http-internet", this.sqlSecurityGroup, "HTTP through NAT: Windows Update downloads use port 80", 80, {
+        cidr: "0.0.0.0/0",
+      });
     }
   }
 

@@ -1,7 +1,7 @@
 import type { AwsProvider } from "@cdktf/provider-aws/lib/provider";
 import { Route } from "@cdktf/provider-aws/lib/route";
 import { VpcPeeringConnection } from "@cdktf/provider-aws/lib/vpc-peering-connection";
-import { VpcPeeringConnectionAccepter } from "@cdktf/provider-aws/lib/vpc-peering-connection-accepter";
+import { VpcPeeringConnectionAccepterA } from "@cdktf/provider-aws/lib/vpc-peering-connection-accepter";
 import { Construct } from "constructs";
 import type { RegionalNetwork } from "./network";
 
@@ -19,7 +19,7 @@ export interface VpcPeeringProps {
  */
 export class VpcPeering extends Construct {
   readonly connection: VpcPeeringConnection;
-  readonly accepter: VpcPeeringConnectionAccepter;
+  readonly accepter: VpcPeeringConnectionAccepterA;
 
   constructor(scope: Construct, id: string, props: VpcPeeringProps) {
     super(scope, id);
@@ -32,7 +32,7 @@ export class VpcPeering extends Construct {
       autoAccept: false,
       tags: { Name: `${requester.location}-to-${accepter.location}` },
     });
-    this.accepter = new VpcPeeringConnectionAccepter(this, "accepter", {
+    this.accepter = new VpcPeeringConnectionAccepterA(this, "accepter", {
       provider: props.accepterProvider,
       vpcPeeringConnectionId: this.connection.id,
       autoAccept: true,

@@ -39,7 +39,10 @@ export class DatabaseZone extends Construct {
       provider,
       name: names.privateZone,
       comment: `Database endpoint of ${env.environment}; the db record is repointed by the failover runbook`,
-      vpc: env.regions.map((region) => ({ vpcId: this.network(props, region.location).vpc.id, vpcRegion: region.location })),
+      vpc: env.regions.map((region) => ({
+        vpcId: this.network(props, region.location).vpc.id,
+        vpcRegion: region.location,
+      })),
     });
 
     this.sqlRecords = new Map(

@@ -24,5 +24,7 @@ export function awsProvider(
 
 /** One aliased provider per configured region, keyed by region name. */
 export function regionalProviders(scope: Construct, env: AwsEnvironmentConfig): Map<string, AwsProvider> {
-  return new Map(env.regions.map((region) => [region.location, awsProvider(scope, env, region.location, { aliased: true })]));
+  return new Map(
+    env.regions.map((region) => [region.location, awsProvider(scope, env, region.location, { aliased: true })]),
+  );
 }

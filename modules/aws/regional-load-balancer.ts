@@ -9,8 +9,12 @@ import type { AwsProvider } from "@cdktf/provider-aws/lib/provider";
 import { Construct } from "constructs";
 import type { AwsEnvironmentConfig } from "../core/config/schema-aws";
 import { awsRegionNames } from "../core/naming";
+import { suppressRule } from "../core/policy/suppress";
 import type { RegionalNetwork } from "./network";
 import { SecureBucket } from "./secure-bucket";
+
+/** Key prefix of the access logs; the delivery grant in the bucket policy is limited to it. */
+export const ACCESS_LOG_PREFIX = "alb";
 
 /** TLS 1.3 and 1.2 only. */
 export const TLS_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06";
@@ -51,19 +55,32 @@ export class RegionalLoadBalancer extends Construct {
       provider,
       bucketName: names.accessLogBucket,
       encryption: { kind: "s3-managed" },
-      versioned: false,
+      versioned: true,
       expireAfterDays: env.web.accessLogRetentionDays,
+      noncurrentVersionExpireAfterDays: env.web.accessLogRetentionDays,
       extraStatements: (arn) => [
-        { Sid: "ElbAccountWritesLogs", Effect: "Allow", Principal: { AWS: elbAccount.arn }, Action: "s3:PutObject", Resource: `${arn}/AWSLogs/*` },
+        {
+          Sid: "ElbAccountWritesLogs",
+          Effect: "Allow",
+          Principal: { AWS: elbAccount.arn },
+          Action: "s3:PutObject",
+          Resource: `${arn}/${ACCESS_LOG_PREFIX}/AWSLogs/*`,
+        },
         {
           Sid: "LogDeliveryWritesLogs",
           Effect: "Allow",
           Principal: { Service: "logdelivery.elasticloadbalancing.amazonaws.com" },
           Action: "s3:PutObject",
-          Resource: `${arn}/AWSLogs/*`,
+          Resource: `${arn}/${ACCESS_LOG_PREFIX}/AWSLogs/*`,
         },
       ],
     });
+
+    suppressRule(
+      this.accessLogs.bucket,
+      "AWS-S3-002",
+      "Application Load Balancer access logs can only be delivered to buckets encrypted with SSE-S3 (AES256); SSE-KMS makes delivery fail",
+    );
 
     this.certificate = new DataAwsAcmCertificate(this, "certificate", {
       provider,
@@ -81,7 +98,7 @@ export class RegionalLoadBalancer extends Construct {
       subnets: network.subnetIds("public"),
       dropInvalidHeaderFields: true,
       enableDeletionProtection: true,
-      accessLogs: { bucket: this.accessLogs.bucket.id, enabled: true, prefix: "alb" },
+      accessLogs: { bucket: this.accessLogs.bucket.id, enabled: true, prefix: ACCESS_LOG_PREFIX },
       dependsOn: [this.accessLogs.policy],
     });
 
@@ -106,7 +123,12 @@ export class RegionalLoadBalancer extends Construct {
       },
     });
     for (const [key, instance] of props.targets) {
-      new LbTargetGroupAttachment(this, `target-${key}`, { provider, targetGroupArn: this.targetGroup.arn, targetId: instance.id, port: 80 });
+      new LbTargetGroupAttachment(this, `target-${key}`, {
+        provider,
+        targetGroupArn: this.targetGroup.arn,
+        targetId: instance.id,
+        port: 80,
+      });
     }
 
     this.httpsListener = new LbListener(this, "listener-https", {

@@ -28,7 +28,11 @@ export class Route53Routing extends Construct {
   constructor(scope: Construct, id: string, props: Route53RoutingProps) {
     super(scope, id);
     const { provider, settings } = props;
-    this.zone = new DataAwsRoute53Zone(this, "public-zone", { provider, name: settings.hostedZoneName, privateZone: false });
+    this.zone = new DataAwsRoute53Zone(this, "public-zone", {
+      provider,
+      name: settings.hostedZoneName,
+      privateZone: false,
+    });
     const healthChecks = new Map<string, Route53HealthCheck>();
     const records = new Map<string, Route53Record>();
     for (const [location, { code, loadBalancer }] of props.loadBalancers) {

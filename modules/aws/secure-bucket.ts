@@ -4,7 +4,7 @@ import { S3BucketLifecycleConfiguration } from "@cdktf/provider-aws/lib/s3-bucke
 import { S3BucketOwnershipControls } from "@cdktf/provider-aws/lib/s3-bucket-ownership-controls";
 import { S3BucketPolicy } from "@cdktf/provider-aws/lib/s3-bucket-policy";
 import { S3BucketPublicAccessBlock } from "@cdktf/provider-aws/lib/s3-bucket-public-access-block";
-import { S3BucketServerSideEncryptionConfiguration } from "@cdktf/provider-aws/lib/s3-bucket-server-side-encryption-configuration";
+import { S3BucketServerSideEncryptionConfigurationA } from "@cdktf/provider-aws/lib/s3-bucket-server-side-encryption-configuration";
 import { S3BucketVersioningA } from "@cdktf/provider-aws/lib/s3-bucket-versioning";
 import { Construct } from "constructs";
 
@@ -20,8 +20,10 @@ export interface SecureBucketProps {
    */
   readonly encryption: { readonly kind: "kms"; readonly keyArn: string } | { readonly kind: "s3-managed" };
   readonly versioned: boolean;
-  /** Objects (and, when versioned, old versions) expire after this many days. @default - never */
+  /** Current objects expire after this many days. @default - kept until deleted */
   readonly expireAfterDays?: number;
+  /** Replaced or deleted versions (versioned buckets) expire after this many days. @default - kept forever */
+  readonly noncurrentVersionExpireAfterDays?: number;
   /** Extra statements (log delivery, for example); a TLS-only deny is always added. */
   readonly extraStatements?: (bucketArn: string) => PolicyStatement[];
 }
@@ -47,20 +49,27 @@ export class SecureBucket extends Construct {
       ignorePublicAcls: true,
       restrictPublicBuckets: true,
     });
-    new S3BucketOwnershipControls(this, "ownership", { provider, bucket, rule: { objectOwnership: "BucketOwnerEnforced" } });
-    new S3BucketServerSideEncryptionConfiguration(this, "encryption", {
+    new S3BucketOwnershipControls(this, "ownership", {
+      provider,
+      bucket,
+      rule: { objectOwnership: "BucketOwnerEnforced" },
+    });
+    new S3BucketServerSideEncryptionConfigurationA(this, "encryption", {
       provider,
       bucket,
       rule: [
         props.encryption.kind === "kms"
-          ? { applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms", kmsMasterKeyId: props.encryption.keyArn }, bucketKeyEnabled: true }
+          ? {
+              applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms", kmsMasterKeyId: props.encryption.keyArn },
+              bucketKeyEnabled: true,
+            }
           : { applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } },
       ],
     });
     if (props.versioned) {
       new S3BucketVersioningA(this, "versioning", { provider, bucket, versioningConfiguration: { status: "Enabled" } });
     }
-    if (props.expireAfterDays !== undefined) {
+    if (props.expireAfterDays !== undefined || props.noncurrentVersionExpireAfterDays !== undefined) {
       new S3BucketLifecycleConfiguration(this, "lifecycle", {
         provider,
         bucket,
@@ -69,8 +78,10 @@ export class SecureBucket extends Construct {
             id: "expire",
             status: "Enabled",
             filter: [{ prefix: "" }],
-            expiration: [{ days: props.expireAfterDays }],
-            ...(props.versioned ? { noncurrentVersionExpiration: [{ noncurrentDays: props.expireAfterDays }] } : {}),
+            ...(props.expireAfterDays !== undefined ? { expiration: [{ days: props.expireAfterDays }] } : {}),
+            ...(props.noncurrentVersionExpireAfterDays !== undefined
+              ? { noncurrentVersionExpiration: [{ noncurrentDays: props.noncurrentVersionExpireAfterDays }] }
+              : {}),
             abortIncompleteMultipartUpload: [{ daysAfterInitiation: 7 }],
           },
         ],

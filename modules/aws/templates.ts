@@ -11,7 +11,9 @@ export function assertNoTerraformTemplateSyntax(file: string, text: string): voi
   const match = /[$%]\{/.exec(text);
   if (match) {
     const line = text.slice(0, match.index).split("\n").length;
-    throw new Error(`${file}:${line}: "${match[0]}" would be read by Terraform as a template sequence; rewrite it (for example $(...) in PowerShell)`);
+    throw new Error(
+      `${file}:${line}: "${match[0]}" would be read by Terraform as a template sequence; rewrite it (for example $(...) in PowerShell)`,
+    );
   }
 }
 
@@ -31,7 +33,9 @@ export function renderBootstrap(name: string, values: Readonly<Record<string, st
   const missing = [...placeholders].filter((p) => !(p in values));
   const unused = Object.keys(values).filter((k) => !placeholders.has(k));
   if (missing.length > 0 || unused.length > 0) {
-    throw new Error(`bootstrap/${name}: placeholders without a value: [${missing.join(", ")}]; values without a placeholder: [${unused.join(", ")}]`);
+    throw new Error(
+      `bootstrap/${name}: placeholders without a value: [${missing.join(", ")}]; values without a placeholder: [${unused.join(", ")}]`,
+    );
   }
   return text.replace(/__([A-Z0-9_]+)__/g, (_, key: string) => values[key]);
 }

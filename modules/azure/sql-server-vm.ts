@@ -133,6 +133,8 @@ export class SqlServerVm extends Construct {
       allowNestedItemsToBePublic: false,
       crossTenantReplicationEnabled: false,
       infrastructureEncryptionEnabled: true,
+      // SQL IaaS automated backup needs the account key (suppression below says why).
+      sharedAccessKeyEnabled: true,
       networkRules: { defaultAction: "Deny", bypass: ["AzureServices"], virtualNetworkSubnetIds: [props.subnetId] },
       blobProperties: { versioningEnabled: true, deleteRetentionPolicy: { days: 14 }, containerDeleteRetentionPolicy: { days: 14 } },
       tags: props.tags,

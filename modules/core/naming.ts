@@ -127,6 +127,8 @@ export function awsRegionNames(env: NameSource, location: string) {
     sqlDownAlarm: `${base}-sql-down`,
     webUnhealthyAlarm: `${base}-web-unhealthy`,
     alertTopic: `${base}-dr-alerts`,
+    /** EventBridge rules: forward this region's sql-down alarm, and start the failover elsewhere. */
+    failoverForward: `${base}-failover-forward`,
     failoverTrigger: `${base}-failover-trigger`,
   };
 }

@@ -23,7 +23,11 @@ New-Item -ItemType Directory -Force -Path 'D:\SQLData', 'L:\SQLLog' | Out-Null
 Import-Module SQLPS -DisableNameChecking
 $instance = 'MSSQLSERVER'
 $secret = (Get-SECSecretValue -SecretId '__ADMIN_SECRET_ARN__' -Region '__REGION__').SecretString | ConvertFrom-Json
-Invoke-Sqlcmd -ServerInstance 'localhost' -Query @"
+# LocalSystem is not a SQL login: in single-user mode (-m) members of the local Administrators
+# group connect as sysadmin, which is how the first admin login is created. The T-SQL goes
+# through a temporary file so the password never appears on a command line or in the log.
+$sql = Join-Path $env:TEMP 'bootstrap.sql'
+Set-Content -Path $sql -Value @"
 EXEC xp_instance_regwrite N'HKEY_LOCAL_MACHINE', N'Software\Microsoft\MSSQLServer\MSSQLServer', N'LoginMode', REG_DWORD, 2;
 EXEC xp_instance_regwrite N'HKEY_LOCAL_MACHINE', N'Software\Microsoft\MSSQLServer\MSSQLServer', N'DefaultData', REG_SZ, N'D:\SQLData';
 EXEC xp_instance_regwrite N'HKEY_LOCAL_MACHINE', N'Software\Microsoft\MSSQLServer\MSSQLServer', N'DefaultLog', REG_SZ, N'L:\SQLLog';
@@ -31,8 +35,13 @@ IF NOT EXISTS (SELECT 1 FROM sys.server_principals WHERE name = N'$($secret.user
   CREATE LOGIN [$($secret.username)] WITH PASSWORD = N'$($secret.password)', CHECK_POLICY = ON;
 ALTER SERVER ROLE [sysadmin] ADD MEMBER [$($secret.username)];
 "@
-Enable-SqlAlwaysOn -ServerInstance 'localhost' -Force
-Restart-Service -Name $instance -Force
+Stop-Service -Name $instance -Force
+net start $instance '/mSQLCMD'
+sqlcmd -S localhost -E -b -i $sql
+Remove-Item -Path $sql -Force
+Stop-Service -Name $instance -Force
+Enable-SqlAlwaysOn -ServerInstance 'localhost' -Force -NoServiceRestart
+Start-Service -Name $instance
 
 New-NetFirewallRule -DisplayName 'SQL Server' -Direction Inbound -Protocol TCP -LocalPort 1433 -Action Allow
 New-NetFirewallRule -DisplayName 'SQL replication endpoint' -Direction Inbound -Protocol TCP -LocalPort __REPLICATION_PORT__ -Action Allow
