@@ -99,7 +99,7 @@ describe("the app", () => {
       let status = 0;
       let stderr = "";
       try {
-        execFileSync(process.execPath, ["--import", "tsx", join(REPO_ROOT, "main.ts")], {
+        execFileSync(process.execPath, ["-r", join(REPO_ROOT, "scripts", "register-ts.cjs"), join(REPO_ROOT, "main.ts")], {
           cwd: REPO_ROOT,
           env: { ...process.env, CONFIG_DIR: configDir, CDKTF_OUTDIR: outdir },
           stdio: "pipe",
