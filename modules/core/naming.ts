@@ -144,6 +144,7 @@ export function awsGlobalNames(env: NameSource) {
     drLogGroup: `/${env.prefix}/${env.environment}/dr`,
     /** SSM parameter holding the topology the runbooks act on (instance IDs, zone, endpoint groups). */
     topologyParameter: `/${env.prefix}/${env.environment}/dr/topology`,
+    readinessSchedule: `${base}-dr-readiness`,
     /** SSM Automation documents, one file each under runbooks/aws/. */
     documents: {
       failover: `${base}-Invoke-RegionFailover`,

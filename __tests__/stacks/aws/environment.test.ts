@@ -5,6 +5,7 @@ import { Testing } from "cdktf";
 import type { AwsEnvironmentConfig } from "../../../modules/core/config/schema";
 import { synthesizeAtomically } from "../../../stacks/app";
 import { INTERFACE_ENDPOINT_SERVICES } from "../../../modules/aws/network";
+import { readinessIntervalMinutes } from "../../../modules/aws/readiness-schedule";
 import { buildAwsEnvironment } from "../../../stacks/aws/environment";
 import { AwsNetworkingStack } from "../../../stacks/aws/networking-stack";
 import { REPO_ROOT, shippedEnvironment, SynthesizedStack } from "../../helpers/synth";
@@ -782,24 +783,46 @@ describe("AWS environment awsprod", () => {
       expect(target("failover-trigger-usw2/start-target").provider).toBe("aws.use1");
     });
 
-    test("lets EventBridge only forward alarms, start the failover document and pass the automation role", () => {
-      const events = JSON.parse(
-        dr().resource("aws_iam_role_policy", "failover-trigger-role/policy").values.policy,
-      ).Statement;
+    test("lets EventBridge only forward alarms, start the DR documents and pass the automation role", () => {
+      const events = JSON.parse(dr().resource("aws_iam_role_policy", "events-role/policy").values.policy).Statement;
       expect(events.map((st: Json) => st.Action)).toEqual([
         "events:PutEvents",
         "ssm:StartAutomationExecution",
         "iam:PassRole",
       ]);
+      expect(events[1].Resource).toHaveLength(4);
       expect(events[2].Condition).toEqual({ StringEquals: { "iam:PassedToService": "ssm.amazonaws.com" } });
     });
 
-    test("in manual mode, pages people and starts nothing", () => {
+    test("runs the readiness check once per RPO window, from the first region", () => {
+      const schedule = dr().resource("aws_cloudwatch_event_rule", "readiness-schedule/rule").values;
+      expect(schedule).toMatchObject({ provider: "aws.use1", schedule_expression: "rate(5 minutes)" });
+      expect(dr().resource("aws_cloudwatch_event_target", "readiness-schedule/target").values.arn).toMatch(
+        /automation-definition\/\$\{aws_ssm_document\.runbooks-use1_readiness_[0-9A-F]+\.name\}:\$DEFAULT$/,
+      );
+    });
+
+    test.each([
+      [1, 5],
+      [5, 5],
+      [30, 30],
+      [240, 60],
+    ])("checks readiness every %i-minute RPO at an interval of %i minutes", (rpo, interval) => {
+      expect(readinessIntervalMinutes(rpo)).toBe(interval);
+    });
+
+    test("in manual mode, pages people and starts no failover", () => {
       const manual = variant((e) => (e.failover.mode = "manual"), "dr-runbook");
-      expect(manual.resources("aws_cloudwatch_event_rule")).toEqual([]);
-      expect(manual.resources("aws_iam_role").map((r) => r.values.name)).toEqual(["shop-awsprod-dr-automation"]);
+      expect(manual.resources("aws_cloudwatch_event_rule").map((r) => r.values.name)).toEqual([
+        "shop-awsprod-dr-readiness",
+      ]);
       expect(manual.resources("aws_cloudwatch_metric_alarm")).toHaveLength(4);
       expect(manual.resources("aws_ssm_document")).toHaveLength(8);
+      const events = JSON.parse(
+        values(manual, "aws_iam_role_policy").find((p) => p.name === "start-dr-documents")?.policy,
+      ).Statement;
+      expect(events.map((st: Json) => st.Action)).toEqual(["ssm:StartAutomationExecution", "iam:PassRole"]);
+      expect(JSON.stringify(events)).not.toContain("Invoke-RegionFailover");
     });
   });
 

@@ -119,8 +119,9 @@ def repoint_database(topo, region):
     raise RuntimeError("the database record change " + change + " is not in sync after 5 minutes")
 
 
-def record_evidence(topo, document, execution_id, summary):
-    # Drill and incident evidence: one log stream per execution, and the contacts are told.
+def record_evidence(topo, document, execution_id, summary, notify=True):
+    # Drill and incident evidence: one log stream per execution; the contacts are told unless
+    # notify is False (a scheduled readiness check that found nothing wrong).
     summary = dict(summary, document=document, executionId=execution_id, finishedAt=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()))
     message = json.dumps(summary, indent=2, sort_keys=True)
     logs = boto3.client("logs")
@@ -130,6 +131,7 @@ def record_evidence(topo, document, execution_id, summary):
     except logs.exceptions.ResourceAlreadyExistsException:
         pass
     logs.put_log_events(logGroupName=topo["drLogGroup"], logStreamName=stream, logEvents=[{"timestamp": int(time.time() * 1000), "message": message}])
-    topic = topo["regions"][home_region()]["alertTopicArn"]
-    boto3.client("sns").publish(TopicArn=topic, Subject=(topo["environment"] + ": " + document)[:100], Message=message)
+    if notify:
+        topic = topo["regions"][home_region()]["alertTopicArn"]
+        boto3.client("sns").publish(TopicArn=topic, Subject=(topo["environment"] + ": " + document)[:100], Message=message)
     return message

@@ -1,0 +1,65 @@
+import type { AwsProvider } from "@cdktf/provider-aws/lib/provider";
+import type { Construct } from "constructs";
+import type { AwsEnvironmentConfig } from "../../modules/core/config/schema";
+import { regionCode, stackNames } from "../../modules/core/naming";
+import { RegionalNetwork } from "../../modules/aws/network";
+import { VpcPeering } from "../../modules/aws/peering";
+import { DatabaseZone } from "../../modules/aws/private-zone";
+import { regionalProviders } from "../../modules/aws/providers";
+import { EnvironmentStack } from "../base-stack";
+
+/**
+ * `<env>-networking`: a VPC per region, peering between every pair of regions with routes both
+ * ways, and the private hosted zone (associated with every VPC) that holds the database
+ * endpoint record. One aliased provider per region; constructs are keyed by region code.
+ */
+export class AwsNetworkingStack extends EnvironmentStack {
+  readonly providers: ReadonlyMap<string, AwsProvider>;
+  /** Regional networks by region name. */
+  readonly networks: ReadonlyMap<string, RegionalNetwork>;
+  readonly peerings: readonly VpcPeering[];
+  readonly databaseZone: DatabaseZone;
+
+  constructor(scope: Construct, env: AwsEnvironmentConfig) {
+    super(scope, stackNames(env).networking, env);
+    this.providers = regionalProviders(this, env);
+    const provider = (location: string) => this.providers.get(location) as AwsProvider;
+
+    this.networks = new Map(
+      env.regions.map((region) => [
+        region.location,
+        new RegionalNetwork(this, `network-${regionCode(env, region.location)}`, {
+          provider: provider(region.location),
+          env,
+          region,
+          allRegions: env.regions,
+          outboundAccess: env.outboundAccess,
+          replicationPort: env.sql.replication.endpointPort,
+        }),
+      ]),
+    );
+
+    // Every pair once; the earlier region in the list requests, the later accepts.
+    const peerings: VpcPeering[] = [];
+    env.regions.forEach((a, i) => {
+      for (const b of env.regions.slice(i + 1)) {
+        peerings.push(
+          new VpcPeering(this, `peering-${regionCode(env, a.location)}-${regionCode(env, b.location)}`, {
+            requester: this.networks.get(a.location) as RegionalNetwork,
+            requesterProvider: provider(a.location),
+            accepter: this.networks.get(b.location) as RegionalNetwork,
+            accepterProvider: provider(b.location),
+          }),
+        );
+      }
+    });
+    this.peerings = peerings;
+
+    // Route 53 is global; the zone's API calls go through the first region's provider.
+    this.databaseZone = new DatabaseZone(this, "database-zone", {
+      provider: provider(env.regions[0].location),
+      env,
+      networks: this.networks,
+    });
+  }
+}

@@ -1,0 +1,83 @@
+import { KmsAlias } from "@cdktf/provider-aws/lib/kms-alias";
+import { KmsKey } from "@cdktf/provider-aws/lib/kms-key";
+import type { AwsProvider } from "@cdktf/provider-aws/lib/provider";
+import { RandomProvider } from "@cdktf/provider-random/lib/provider";
+import type { Construct } from "constructs";
+import type { AwsEnvironmentConfig } from "../../modules/core/config/schema";
+import type { AwsRegionConfig } from "../../modules/core/config/schema-aws";
+import { awsRegionNames, stackNames } from "../../modules/core/naming";
+import { InstanceBackup } from "../../modules/aws/backup";
+import { SsmInstanceRole } from "../../modules/aws/instance-role";
+import type { RegionalNetwork } from "../../modules/aws/network";
+import type { DatabaseZone } from "../../modules/aws/private-zone";
+import { awsProvider } from "../../modules/aws/providers";
+import { RegionalLoadBalancer } from "../../modules/aws/regional-load-balancer";
+import { SqlServer } from "../../modules/aws/sql-server";
+import { WebTier } from "../../modules/aws/web-tier";
+import { EnvironmentStack } from "../base-stack";
+
+export interface AwsRegionStackProps {
+  /** Position in the configuration: names the stack (`<env>-region-<index + 1>`). */
+  readonly index: number;
+  readonly region: AwsRegionConfig;
+  /** This region's network, from the networking stack (read through remote state). */
+  readonly network: RegionalNetwork;
+  readonly databaseZone: DatabaseZone;
+}
+
+/**
+ * `<env>-region-N`: everything of one region that runs the application, identical in every
+ * region: the data key, the web servers and their load balancer, the SQL instance with its
+ * volumes and credentials, and the daily backup of both tiers.
+ */
+export class AwsRegionStack extends EnvironmentStack {
+  readonly location: string;
+  readonly provider: AwsProvider;
+  readonly key: KmsKey;
+  readonly web: WebTier;
+  readonly sql: SqlServer;
+  readonly loadBalancer: RegionalLoadBalancer;
+  readonly backup: InstanceBackup;
+
+  constructor(scope: Construct, env: AwsEnvironmentConfig, props: AwsRegionStackProps) {
+    super(scope, stackNames(env).region(props.index), env);
+    const { region, network } = props;
+    const names = awsRegionNames(env, region.location);
+    this.location = region.location;
+    this.provider = awsProvider(this, env, region.location, { aliased: false });
+    new RandomProvider(this, "random");
+
+    // One customer-managed key per region for EBS, secrets and backups.
+    this.key = new KmsKey(this, "data-key", {
+      description: `Data of ${names.base}: EBS volumes, secrets, backups`,
+      enableKeyRotation: true,
+      deletionWindowInDays: 30,
+    });
+    new KmsAlias(this, "data-key-alias", { name: names.dataKeyAlias, targetKeyId: this.key.keyId });
+
+    const webRole = new SsmInstanceRole(this, "web-role", { roleName: names.webRole });
+    this.web = new WebTier(this, "web", {
+      env,
+      location: region.location,
+      network,
+      role: webRole,
+      key: this.key,
+      databaseFqdn: props.databaseZone.databaseFqdn,
+    });
+    this.sql = new SqlServer(this, "sql", { env, region, network, key: this.key });
+    this.loadBalancer = new RegionalLoadBalancer(this, "load-balancer", {
+      env,
+      location: region.location,
+      network,
+      targets: this.web.instances,
+    });
+    this.backup = new InstanceBackup(this, "backup", {
+      vaultName: names.backupVault,
+      planName: names.backupPlan,
+      roleName: names.backupRole,
+      key: this.key,
+      retentionDays: env.sql.backupRetentionDays,
+      instanceArns: [...[...this.web.instances.values()].map((i) => i.arn), this.sql.instance.arn],
+    });
+  }
+}
