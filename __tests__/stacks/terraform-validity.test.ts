@@ -1,7 +1,6 @@
 import { spawnSync } from "node:child_process";
 import { join } from "node:path";
-import type { AzureEnvironmentConfig } from "../../modules/core/config/schema";
-import { shippedEnvironment, synthesize, type SynthesizedApp } from "../helpers/synth";
+import { synthesized, type SynthesizedApp } from "../helpers/synthesized";
 
 /**
  * `terraform validate` on every synthesized stack (what cdktf's toBeValidTerraform does, with a
@@ -23,7 +22,7 @@ let skipReason = "";
 if (terraform(["version"], process.cwd()).missing) {
   skipReason = "no terraform binary on PATH";
 } else {
-  app = synthesize(shippedEnvironment<AzureEnvironmentConfig>("staging"));
+  app = synthesized("shipped");
   spawnSync("mkdir", ["-p", join(app.outdir, ".plugin-cache")]);
   const init = terraform(["init", "-backend=false", "-input=false", "-no-color"], join(app.outdir, "stacks", "staging-networking"));
   if (!init.ok) {
@@ -31,10 +30,9 @@ if (terraform(["version"], process.cwd()).missing) {
     skipReason = `terraform cannot install providers here (${why.trim()})`;
   }
 }
-afterAll(() => app?.cleanup());
 
 (skipReason ? describe.skip : describe)(`synthesized Terraform is valid${skipReason ? ` [skipped: ${skipReason}]` : ""}`, () => {
-  const stacks = app ? Object.keys(app.stacks) : ["(not synthesized)"];
+  const stacks = app ? Object.keys(app.stacks).filter((s) => s.startsWith("staging-")) : ["(not synthesized)"];
   test.each(stacks)("%s passes terraform validate", (stack) => {
     const dir = join(app!.outdir, "stacks", stack);
     const init = terraform(["init", "-backend=false", "-input=false", "-no-color"], dir);

@@ -1,23 +1,16 @@
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { loadStacks } from "../../../scripts/stack-order/load";
 import { orderStacks, type StackInfo } from "../../../scripts/stack-order/order";
-import { synthesizeAtomically } from "../../../stacks/app";
-
-const CONFIG = join(__dirname, "..", "..", "..", "config");
 
 describe("stack-order on the manifest the real app synthesizes (staging)", () => {
-  let dir: string;
   let stacks: StackInfo[];
 
   beforeAll(() => {
-    dir = mkdtempSync(join(tmpdir(), "stack-order-app-"));
-    synthesizeAtomically({ configDir: CONFIG, outdir: join(dir, "cdktf.out"), environments: ["staging"] });
-    stacks = loadStacks(join(dir, "cdktf.out"), (p) => readFileSync(p, "utf8"));
-  }, 60_000);
-
-  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+    // Every shipped environment, synthesized once per run by __tests__/global-setup.ts.
+    const outdir = join(process.env.SHARED_SYNTH_DIR ?? "(global-setup did not run)", "shipped");
+    stacks = loadStacks(outdir, (p) => readFileSync(p, "utf8"));
+  });
 
   test("deploys networking, then the regions, then the global load balancer, then the DR runbook", () => {
     const order = orderStacks(stacks, "staging");

@@ -1,5 +1,4 @@
-import type { AzureEnvironmentConfig } from "../../../modules/core/config/schema";
-import { shippedEnvironment, synthesize, type SynthesizedApp } from "../../helpers/synth";
+import { synthesized } from "../../helpers/synthesized";
 
 /**
  * Terraform addresses of stateful Azure resources come from construct paths. A rename replaces
@@ -55,9 +54,7 @@ const PINNED: Record<string, string[]> = {
 };
 
 describe("addresses of stateful Azure resources", () => {
-  let app: SynthesizedApp;
-  beforeAll(() => (app = synthesize(shippedEnvironment<AzureEnvironmentConfig>("prod"))));
-  afterAll(() => app.cleanup());
+  const app = synthesized("shipped");
 
   const stateful = (stack: string) =>
     app

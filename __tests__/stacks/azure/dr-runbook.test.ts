@@ -7,21 +7,13 @@ import {
   RUN_COMMAND_SCRIPTS,
   RUNBOOK_FILES,
 } from "../../../runbooks/azure/topology-contract";
-import { shippedEnvironment, synthesize, type SynthesizedApp, type SynthesizedStack } from "../../helpers/synth";
+import { shippedEnvironment, synthesized } from "../../helpers/synthesized";
 
 describe("Azure DR runbook stack", () => {
   const prodEnv = shippedEnvironment<AzureEnvironmentConfig>("prod");
   const stagingEnv = shippedEnvironment<AzureEnvironmentConfig>("staging");
-  let app: SynthesizedApp;
-  let prod: SynthesizedStack;
-  let staging: SynthesizedStack;
-
-  beforeAll(() => {
-    app = synthesize(prodEnv, stagingEnv);
-    prod = app.stack("prod-dr-runbook");
-    staging = app.stack("staging-dr-runbook");
-  });
-  afterAll(() => app.cleanup());
+  const prod = synthesized("shipped").stack("prod-dr-runbook");
+  const staging = synthesized("shipped").stack("staging-dr-runbook");
 
   test("names the runbooks as the rest of the project expects them", () => {
     const names = globalNames(prodEnv).runbooks;

@@ -1,33 +1,8 @@
-import type { AzureEnvironmentConfig } from "../../../modules/core/config/schema";
-import { shippedEnvironment, synthesize, type SynthesizedApp, type SynthesizedStack } from "../../helpers/synth";
+import { synthesized } from "../../helpers/synthesized";
 
 describe("Azure global load balancer stack", () => {
-  const env = shippedEnvironment<AzureEnvironmentConfig>("prod");
-  let app: SynthesizedApp;
-  let tmApp: SynthesizedApp;
-  let lb: SynthesizedStack;
-  let tm: SynthesizedStack;
-
-  beforeAll(() => {
-    app = synthesize(env);
-    lb = app.stack("prod-global-lb");
-    const tmEnv = shippedEnvironment<AzureEnvironmentConfig>("staging");
-    tmEnv.globalLoadBalancer = {
-      kind: "trafficManager",
-      probePath: "/health",
-      probeProtocol: "HTTP",
-      probeIntervalSeconds: 10,
-      probeTimeoutSeconds: 5,
-      toleratedFailures: 2,
-      dnsTtlSeconds: 30,
-    };
-    tmApp = synthesize(tmEnv);
-    tm = tmApp.stack("staging-global-lb");
-  });
-  afterAll(() => {
-    app.cleanup();
-    tmApp.cleanup();
-  });
+  const lb = synthesized("shipped").stack("prod-global-lb");
+  const tm = synthesized("trafficManager").stack("staging-global-lb");
 
   test("routes to every region's web tier with equal priority and weight (active-active)", () => {
     const origins = lb.resources("azurerm_cdn_frontdoor_origin").map((r) => r.values);

@@ -1,31 +1,10 @@
 import type { AzureEnvironmentConfig } from "../../../modules/core/config/schema";
-import { shippedEnvironment, synthesize, type SynthesizedApp, type SynthesizedStack } from "../../helpers/synth";
+import { shippedEnvironment, synthesized, type SynthesizedStack } from "../../helpers/synthesized";
 
 describe("Azure networking stack", () => {
-  let app: SynthesizedApp;
-  let tmApp: SynthesizedApp;
-  let net: SynthesizedStack;
   const env = shippedEnvironment<AzureEnvironmentConfig>("prod");
-
-  beforeAll(() => {
-    app = synthesize(env);
-    net = app.stack("prod-networking");
-    const tm = shippedEnvironment<AzureEnvironmentConfig>("staging");
-    tm.globalLoadBalancer = {
-      kind: "trafficManager",
-      probePath: "/health",
-      probeProtocol: "HTTP",
-      probeIntervalSeconds: 10,
-      probeTimeoutSeconds: 5,
-      toleratedFailures: 2,
-      dnsTtlSeconds: 30,
-    };
-    tmApp = synthesize(tm);
-  });
-  afterAll(() => {
-    app.cleanup();
-    tmApp.cleanup();
-  });
+  const net = synthesized("shipped").stack("prod-networking");
+  const tmNet = synthesized("trafficManager").stack("staging-networking");
 
   /** NSG rules of one region's tier, found by construct path (`network-<code>/<tier>-...`). */
   const rulesOf = (stack: SynthesizedStack, code: string, tier: "web" | "data") =>
@@ -97,7 +76,7 @@ describe("Azure networking stack", () => {
   });
 
   test("with Traffic Manager, accepts clients on the web tier directly (DNS-based balancing has no proxy)", () => {
-    const web = rulesOf(tmApp.stack("staging-networking"), "weu", "web").filter((r) => r.access === "Allow");
+    const web = rulesOf(tmNet, "weu", "web").filter((r) => r.access === "Allow");
     expect(web.map((r) => r.source_address_prefix).sort()).toEqual(["AzureLoadBalancer", "Internet"]);
   });
 });

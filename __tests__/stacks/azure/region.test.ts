@@ -1,28 +1,11 @@
 import type { AzureEnvironmentConfig } from "../../../modules/core/config/schema";
-import { shippedEnvironment, synthesize, type SynthesizedApp, type SynthesizedStack } from "../../helpers/synth";
+import { shippedEnvironment, synthesized, type SynthesizedStack } from "../../helpers/synthesized";
 
 describe("Azure region stacks", () => {
   const env = shippedEnvironment<AzureEnvironmentConfig>("prod");
-  let app: SynthesizedApp;
-  let variants: SynthesizedApp;
-  let r1: SynthesizedStack;
-  let r2: SynthesizedStack;
-
-  beforeAll(() => {
-    app = synthesize(env);
-    r1 = app.stack("prod-region-1");
-    r2 = app.stack("prod-region-2");
-    const windows = shippedEnvironment<AzureEnvironmentConfig>("staging");
-    windows.environment = "winweb";
-    windows.web.os = "windows";
-    windows.web.image = { publisher: "MicrosoftWindowsServer", offer: "WindowsServer", sku: "2022-datacenter-azure-edition", version: "latest" };
-    windows.regions.push({ location: "swedencentral", addressSpace: "10.32.0.0/16", subnets: { web: "10.32.1.0/24", data: "10.32.2.0/24" } });
-    variants = synthesize(windows);
-  });
-  afterAll(() => {
-    app.cleanup();
-    variants.cleanup();
-  });
+  const r1 = synthesized("shipped").stack("prod-region-1");
+  const r2 = synthesized("shipped").stack("prod-region-2");
+  const variants = synthesized("windowsThreeRegions");
 
   /** A stack's resources with region-specific names, addresses and hashes folded, to compare regions. */
   const shape = (stack: SynthesizedStack, type: string) =>

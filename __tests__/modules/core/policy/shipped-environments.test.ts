@@ -1,11 +1,9 @@
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { loadEnvironments } from "../../../../modules/core/config/load";
 import { loadSynthesizedStacks } from "../../../../modules/core/policy/load";
 import { POLICY_REPORT_FILE, runPolicyPack, type PolicyReport } from "../../../../modules/core/policy/pack";
 import type { SynthesizedStack } from "../../../../modules/core/policy/types";
-import { synthesizeAtomically } from "../../../../stacks/app";
 
 const REPO_ROOT = join(__dirname, "..", "..", "..", "..");
 
@@ -21,13 +19,13 @@ function documentedSuppressions(): [string, string][] {
 }
 
 describe("the shipped environments", () => {
-  const work = mkdtempSync(join(tmpdir(), "policy-shipped-"));
-  afterAll(() => rmSync(work, { recursive: true, force: true }));
-
+  // __tests__/global-setup.ts synthesized every shipped environment as `cdktf synth` does; the
+  // synthesis itself throws PolicyViolationError, listing every finding, if a rule fails.
+  const outdir = join(process.env.SHARED_SYNTH_DIR ?? "(global-setup did not run)", "shipped");
+  const configs = loadEnvironments(join(REPO_ROOT, "config")).map((l) => l.config);
   let report: PolicyReport;
   beforeAll(() => {
-    // Throws PolicyViolationError, listing every finding, if any environment breaks a rule.
-    report = synthesizeAtomically({ configDir: join(REPO_ROOT, "config"), outdir: join(work, "cdktf.out") }).policy;
+    report = runPolicyPack(loadSynthesizedStacks(outdir), configs);
   });
 
   test("synthesize with every policy rule passing or suppressed with a reason", () => {
@@ -45,7 +43,7 @@ describe("the shipped environments", () => {
   });
 
   test("write the suppressions to cdktf.out/policy-report.json for the plan summary", () => {
-    const written = JSON.parse(readFileSync(join(work, "cdktf.out", POLICY_REPORT_FILE), "utf8"));
+    const written = JSON.parse(readFileSync(join(outdir, POLICY_REPORT_FILE), "utf8"));
     expect(written.suppressed).toHaveLength(report.suppressed.length);
   });
 
@@ -59,8 +57,7 @@ describe("the shipped environments", () => {
     ["AZ-BAK-001", "region 1's VM backups disappear", (s: SynthesizedStack[]) => { const backups = s.find((x) => x.name === "prod-region-1")?.json.resource; if (backups) delete backups.azurerm_backup_protected_vm; }],
     ["GEN-DR-001", "region 2's SQL VM is resized", (s: SynthesizedStack[]) => resourcesOf(s, "prod-region-2", "azurerm_windows_virtual_machine").forEach((vm) => (vm.size = "Standard_E64s_v5"))],
   ])("%s fails prod when %s", (ruleId, _what, breakIt) => {
-    const configs = loadEnvironments(join(REPO_ROOT, "config")).map((l) => l.config);
-    const stacks = loadSynthesizedStacks(join(work, "cdktf.out"));
+    const stacks = loadSynthesizedStacks(outdir);
     expect(runPolicyPack(stacks, configs).failures.filter((f) => f.ruleId === ruleId)).toEqual([]);
     breakIt(stacks);
     expect(runPolicyPack(stacks, configs).failures.filter((f) => f.ruleId === ruleId)).not.toHaveLength(0);

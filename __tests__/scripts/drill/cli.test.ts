@@ -1,0 +1,63 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { parseEnvironment } from "../../../modules/core/config/load";
+import { parseDrillArgs, UsageError } from "../../../scripts/drill/args";
+import { planDrill } from "../../../scripts/drill/cli";
+
+function env(name: string) {
+  const file = `config/${name}.yaml`;
+  const { config } = parseEnvironment(file, readFileSync(join(__dirname, "../../..", file), "utf8"));
+  if (!config) throw new Error(`${file} should be valid`);
+  return { config, file };
+}
+
+const plan = (argv: string[], environment?: string) =>
+  planDrill(parseDrillArgs(argv), environment ? env(environment) : undefined, () => undefined);
+
+describe("drill plan", () => {
+  test("the lab drills with the lab's defaults and the lab's model", () => {
+    const p = plan([]);
+    expect(p).toMatchObject({
+      environment: "lab",
+      objectives: { rtoSeconds: 15, rpoSeconds: 2 },
+      confirmationMs: 5000,
+      markerEveryMs: 20,
+    });
+    expect(p.model.rtoSeconds).toBeLessThanOrEqual(15);
+  });
+
+  test("the lab with --env runs that environment's settings scaled one minute to one second", () => {
+    expect(plan(["--env", "staging"], "staging")).toMatchObject({
+      environment: "staging (lab)",
+      objectives: { rtoSeconds: 120, rpoSeconds: 15 },
+    });
+  });
+
+  test("a cloud drill uses the environment's objectives and model, and the runbook in manual mode", () => {
+    const p = plan(["--env", "staging", "--target", "azure"], "staging");
+    expect(p).toMatchObject({
+      environment: "staging",
+      objectives: { rtoSeconds: 7200, rpoSeconds: 900 },
+      confirmationMs: 300_000,
+      triggerRunbook: true,
+    });
+    expect(p.model.rtoSeconds).toBe(960);
+  });
+
+  test.each([
+    [["--env", "staging", "--target", "aws"], "staging", /describes an azure environment; use --target azure/],
+    [
+      ["--env", "staging", "--target", "azure", "--scenario", "flapping-primary"],
+      "staging",
+      /runs only in the lab on azure/,
+    ],
+    [
+      ["--env", "awsprod", "--target", "aws", "--scenario", "replication-cut"],
+      "awsprod",
+      /runs only in the lab on aws/,
+    ],
+  ])("refuses %j", (argv, environment, message) => {
+    expect(() => plan(argv, environment)).toThrow(UsageError);
+    expect(() => plan(argv, environment)).toThrow(message);
+  });
+});
