@@ -1,3 +1,4 @@
+import { STATEFUL_RESOURCE_TYPES } from "../../../scripts/plan-summary/stateful";
 import { synthesized } from "../../helpers/synthesized";
 
 /**
@@ -5,25 +6,8 @@ import { synthesized } from "../../helpers/synthesized";
  * the resource: a new SQL VM, empty disks, a new vault, new passwords. These lists are the
  * contract; if this test fails, the change would destroy data in every deployed environment.
  * Only update a list together with `moved` blocks (or `terraform state mv`) that carry the
- * existing resources to their new address.
+ * existing resources to their new address. The stateful types are the plan summary's list.
  */
-const STATEFUL_TYPES = [
-  "azurerm_windows_virtual_machine",
-  "azurerm_linux_virtual_machine",
-  "azurerm_managed_disk",
-  "azurerm_virtual_machine_data_disk_attachment",
-  "azurerm_mssql_virtual_machine",
-  "azurerm_key_vault",
-  "azurerm_key_vault_secret",
-  "azurerm_storage_account",
-  "azurerm_storage_container",
-  "azurerm_recovery_services_vault",
-  "azurerm_private_dns_zone",
-  "azurerm_private_dns_cname_record",
-  "azurerm_private_dns_a_record",
-  "random_password",
-  "tls_private_key",
-];
 
 const PINNED: Record<string, string[]> = {
   networking: [
@@ -31,6 +15,9 @@ const PINNED: Record<string, string[]> = {
     "azurerm_private_dns_zone.database-dns_zone_3EB8C694",
   ],
   region: [
+    "azurerm_backup_protected_vm.backup_protect-sql_F87AAB4B",
+    "azurerm_backup_protected_vm.backup_protect-web01_128DB9C1",
+    "azurerm_backup_protected_vm.backup_protect-web02_04712906",
     "azurerm_key_vault.key-vault_FE1F1979",
     "azurerm_key_vault_secret.key-vault_sql-admin-password_943B26FF",
     "azurerm_key_vault_secret.key-vault_sql-backup-encryption-password_1A2B0CB4",
@@ -60,7 +47,7 @@ describe("addresses of stateful Azure resources", () => {
     app
       .stack(stack)
       .resources()
-      .filter((r) => STATEFUL_TYPES.includes(r.type))
+      .filter((r) => STATEFUL_RESOURCE_TYPES.has(r.type))
       .map((r) => r.address)
       .sort();
 
