@@ -12,10 +12,9 @@
  *
  * GitHub access (publish only) uses GITHUB_TOKEN and GITHUB_REPOSITORY from the environment.
  */
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import { basename, dirname, extname } from "node:path";
-import * as core from "@actions/core";
+import { basename, extname } from "node:path";
 import * as github from "@actions/github";
+import { nodeCliIo, runCli } from "../lib/cli-io";
 import { parseArgs, required, UsageError } from "../stack-order/args";
 import { summarizeRun } from "./load-run";
 import { parsePlan, PlanParseError } from "./plan-json";
@@ -219,31 +218,5 @@ function githubApis(): { comments: CommentApi; issues: IssueApi } {
 }
 
 if (require.main === module) {
-  const inActions = Boolean(process.env.GITHUB_ACTIONS);
-  main(process.argv.slice(2), {
-    readFile: (path) => readFileSync(path, "utf8"),
-    writeFile: (path, text) => {
-      mkdirSync(dirname(path), { recursive: true });
-      writeFileSync(path, text);
-    },
-    stdout: (text) => process.stdout.write(text),
-    stderr: (text) => process.stderr.write(text),
-    setOutput: (name, value) => {
-      if (process.env.GITHUB_OUTPUT) core.setOutput(name, value);
-    },
-    appendJobSummary: async (markdown) => {
-      if (inActions && process.env.GITHUB_STEP_SUMMARY) await core.summary.addRaw(markdown, true).write();
-    },
-    github: githubApis,
-  }).then(
-    (code) => {
-      process.exitCode = code;
-    },
-    (error: unknown) => {
-      process.stderr.write(
-        `plan-summary: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
-      );
-      process.exitCode = 1;
-    },
-  );
+  runCli("plan-summary", main(process.argv.slice(2), { ...nodeCliIo(), github: githubApis }));
 }

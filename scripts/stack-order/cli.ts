@@ -12,9 +12,9 @@
  * (stale plan, or stacks that need a new plan): run the workflow again.
  */
 import { spawn } from "node:child_process";
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import { dirname, join } from "node:path";
+import { join } from "node:path";
 import * as core from "@actions/core";
+import { nodeCliIo, runCli } from "../lib/cli-io";
 import { ConfigValidationError } from "../../modules/core/config/problems";
 import { loadEnvironments, type LoadedEnvironment } from "../../modules/core/config/load";
 import { optional, parseArgs, required, UsageError } from "./args";
@@ -198,33 +198,15 @@ function exec(command: string, args: readonly string[], cwd: string): Promise<Ex
 }
 
 if (require.main === module) {
-  main(process.argv.slice(2), {
-    readFile: (path) => readFileSync(path, "utf8"),
-    writeFile: (path, text) => {
-      mkdirSync(dirname(path), { recursive: true });
-      writeFileSync(path, text);
-    },
-    stdout: (text) => process.stdout.write(text),
-    stderr: (text) => process.stderr.write(text),
-    setOutput: (name, value) => {
-      if (process.env.GITHUB_OUTPUT) core.setOutput(name, value);
-    },
-    appendJobSummary: async (markdown) => {
-      if (process.env.GITHUB_ACTIONS && process.env.GITHUB_STEP_SUMMARY)
-        await core.summary.addRaw(markdown, true).write();
-    },
-    annotate: (message) => {
-      if (process.env.GITHUB_ACTIONS) core.error(message);
-    },
-    exec,
-    loadEnvironments: (dir) => loadEnvironments(dir),
-  }).then(
-    (code) => {
-      process.exitCode = code;
-    },
-    (error: unknown) => {
-      process.stderr.write(`stack-order: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
-      process.exitCode = 1;
-    },
+  runCli(
+    "stack-order",
+    main(process.argv.slice(2), {
+      ...nodeCliIo(),
+      annotate: (message) => {
+        if (process.env.GITHUB_ACTIONS) core.error(message);
+      },
+      exec,
+      loadEnvironments: (dir) => loadEnvironments(dir),
+    }),
   );
 }
