@@ -23,8 +23,14 @@ export default tseslint.config(
         "error",
         {
           paths: [
-            { name: "@cdktf/provider-azurerm", message: "Import from @cdktf/provider-azurerm/lib/<resource>: the root loads thousands of classes." },
-            { name: "@cdktf/provider-aws", message: "Import from @cdktf/provider-aws/lib/<resource>: the root loads thousands of classes." },
+            {
+              name: "@cdktf/provider-azurerm",
+              message: "Import from @cdktf/provider-azurerm/lib/<resource>: the root loads thousands of classes.",
+            },
+            {
+              name: "@cdktf/provider-aws",
+              message: "Import from @cdktf/provider-aws/lib/<resource>: the root loads thousands of classes.",
+            },
             { name: "@cdktf/provider-random", message: "Import from @cdktf/provider-random/lib/<resource>." },
             { name: "@cdktf/provider-tls", message: "Import from @cdktf/provider-tls/lib/<resource>." },
           ],

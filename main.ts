@@ -16,13 +16,17 @@ Error.prepareStackTrace = (error: unknown, frames: NodeJS.CallSite[]) =>
 
 const outdir = process.env.CDKTF_OUTDIR ?? "cdktf.out";
 const configDir = process.env.CONFIG_DIR ?? resolve(__dirname, "config");
-const only = process.env.ENVIRONMENTS?.split(",").map((e) => e.trim()).filter(Boolean);
+const only = process.env.ENVIRONMENTS?.split(",")
+  .map((e) => e.trim())
+  .filter(Boolean);
 
 try {
   const result = synthesizeAtomically({ configDir, outdir, environments: only });
   // Suppressed findings are listed on every synth, so exemptions stay visible.
   process.stderr.write(`${renderPolicyReport(result.policy)}\n`);
-  process.stderr.write(`Synthesized ${result.stacks.length} stacks for ${result.environments.join(", ")} into ${outdir}\n`);
+  process.stderr.write(
+    `Synthesized ${result.stacks.length} stacks for ${result.environments.join(", ")} into ${outdir}\n`,
+  );
 } catch (error) {
   if (error instanceof ConfigValidationError) {
     process.stderr.write(`${error.message}\n`);

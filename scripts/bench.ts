@@ -21,8 +21,20 @@ interface Measurement {
 
 const root = join(__dirname, "..");
 const measurements: Measurement[] = [
-  { id: "app", label: "app alone (main.ts, every environment)", command: [process.execPath, "-r", "./scripts/register-ts.cjs", "main.ts"], targetSeconds: 1.5, defaultRuns: 5 },
-  { id: "synth", label: "cdktf synth", command: [join(root, "node_modules", ".bin", "cdktf"), "synth"], targetSeconds: 4, defaultRuns: 5 },
+  {
+    id: "app",
+    label: "app alone (main.ts, every environment)",
+    command: [process.execPath, "-r", "./scripts/register-ts.cjs", "main.ts"],
+    targetSeconds: 1.5,
+    defaultRuns: 5,
+  },
+  {
+    id: "synth",
+    label: "cdktf synth",
+    command: [join(root, "node_modules", ".bin", "cdktf"), "synth"],
+    targetSeconds: 4,
+    defaultRuns: 5,
+  },
   { id: "test", label: "npm test", command: ["npm", "test", "--silent"], targetSeconds: 60, defaultRuns: 3 },
 ];
 
@@ -69,8 +81,14 @@ for (const m of measurements.filter((x) => !only || x.id === only)) {
   const med = median(seconds);
   const ok = med <= m.targetSeconds;
   missed ||= !ok;
-  rows.push(`| ${m.label} | ${med.toFixed(2)} s | ${Math.min(...seconds).toFixed(2)}-${Math.max(...seconds).toFixed(2)} s | ${runs} | <= ${m.targetSeconds} s | ${ok ? "met" : "MISSED"} |`);
+  rows.push(
+    `| ${m.label} | ${med.toFixed(2)} s | ${Math.min(...seconds).toFixed(2)}-${Math.max(...seconds).toFixed(2)} s | ${runs} | <= ${m.targetSeconds} s | ${ok ? "met" : "MISSED"} |`,
+  );
 }
 
-process.stdout.write(["| measurement | median | range | runs | target | |", "| --- | ---: | --- | ---: | ---: | --- |", ...rows].join("\n") + "\n");
+process.stdout.write(
+  ["| measurement | median | range | runs | target | |", "| --- | ---: | --- | ---: | ---: | --- |", ...rows].join(
+    "\n",
+  ) + "\n",
+);
 process.exit(missed ? 1 : 0);

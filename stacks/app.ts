@@ -41,7 +41,9 @@ export function synthesizeAtomically(options: SynthesisOptions): SynthesisResult
     ? options.environments.map((name) => {
         const match = loaded.find((l) => l.config.environment === name);
         if (!match) {
-          throw new Error(`ENVIRONMENTS names "${name}", which is not configured; configured: ${loaded.map((l) => l.config.environment).join(", ")}`);
+          throw new Error(
+            `ENVIRONMENTS names "${name}", which is not configured; configured: ${loaded.map((l) => l.config.environment).join(", ")}`,
+          );
         }
         return match;
       })
@@ -54,7 +56,10 @@ export function synthesizeAtomically(options: SynthesisOptions): SynthesisResult
     const stacks = selected.flatMap(({ config }) => buildEnvironment(app, config));
     app.synth();
     // Throws on any unsuppressed finding, before the swap: cdktf.out keeps its previous content.
-    const policy = enforcePolicy(staging, selected.map((l) => l.config));
+    const policy = enforcePolicy(
+      staging,
+      selected.map((l) => l.config),
+    );
     const previous = existsSync(target) ? `${staging}.previous` : undefined;
     if (previous) renameSync(target, previous);
     renameSync(staging, target);

@@ -30,18 +30,30 @@ export class SynthesizedStack {
   ) {}
 
   resources(type?: string): SynthesizedResource[] {
-    const all = Object.entries((this.json.resource ?? {}) as Record<string, Record<string, Record<string, unknown>>>).flatMap(
-      ([resourceType, byName]) =>
-        Object.entries(byName).map(([name, values]) => ({ type: resourceType, name, address: `${resourceType}.${name}`, values })),
+    const all = Object.entries(
+      (this.json.resource ?? {}) as Record<string, Record<string, Record<string, unknown>>>,
+    ).flatMap(([resourceType, byName]) =>
+      Object.entries(byName).map(([name, values]) => ({
+        type: resourceType,
+        name,
+        address: `${resourceType}.${name}`,
+        values,
+      })),
     );
     return type ? all.filter((r) => r.type === type) : all;
   }
 
   /** The one resource of a type whose construct path ends with `pathSuffix`. */
   resource(type: string, pathSuffix: string): SynthesizedResource {
-    const matches = this.resources(type).filter((r) => String(r.values["//"]?.metadata?.path ?? "").endsWith(pathSuffix));
+    const matches = this.resources(type).filter((r) =>
+      String(r.values["//"]?.metadata?.path ?? "").endsWith(pathSuffix),
+    );
     if (matches.length !== 1) {
-      throw new Error(`${this.name}: expected one ${type} at */${pathSuffix}, found ${matches.length}: ${this.resources(type).map((r) => r.values["//"]?.metadata?.path).join(", ")}`);
+      throw new Error(
+        `${this.name}: expected one ${type} at */${pathSuffix}, found ${matches.length}: ${this.resources(type)
+          .map((r) => r.values["//"]?.metadata?.path)
+          .join(", ")}`,
+      );
     }
     return matches[0];
   }
@@ -60,15 +72,22 @@ export interface SynthesizedApp {
  */
 export function synthesized(name: string): SynthesizedApp {
   const root = process.env.SHARED_SYNTH_DIR;
-  if (!root) throw new Error("SHARED_SYNTH_DIR is not set: run the specs through jest (jest.config.js runs global-setup.ts)");
+  if (!root)
+    throw new Error("SHARED_SYNTH_DIR is not set: run the specs through jest (jest.config.js runs global-setup.ts)");
   return readSynthesis(join(root, name), () => undefined);
 }
 
 export function readSynthesis(outdir: string, cleanup: () => void): SynthesizedApp {
   const manifest = JSON.parse(readFileSync(join(outdir, "manifest.json"), "utf8"));
   const stacks: Record<string, SynthesizedStack> = {};
-  for (const [name, entry] of Object.entries(manifest.stacks as Record<string, { synthesizedStackPath: string; dependencies: string[] }>)) {
-    stacks[name] = new SynthesizedStack(name, JSON.parse(readFileSync(join(outdir, entry.synthesizedStackPath), "utf8")), entry.dependencies);
+  for (const [name, entry] of Object.entries(
+    manifest.stacks as Record<string, { synthesizedStackPath: string; dependencies: string[] }>,
+  )) {
+    stacks[name] = new SynthesizedStack(
+      name,
+      JSON.parse(readFileSync(join(outdir, entry.synthesizedStackPath), "utf8")),
+      entry.dependencies,
+    );
   }
   return {
     outdir,

@@ -25,8 +25,17 @@ export const VARIANTS: Record<string, () => EnvironmentConfig[]> = {
     const env = shippedEnvironment<AzureEnvironmentConfig>("staging");
     env.environment = "winweb";
     env.web.os = "windows";
-    env.web.image = { publisher: "MicrosoftWindowsServer", offer: "WindowsServer", sku: "2022-datacenter-azure-edition", version: "latest" };
-    env.regions.push({ location: "swedencentral", addressSpace: "10.32.0.0/16", subnets: { web: "10.32.1.0/24", data: "10.32.2.0/24" } });
+    env.web.image = {
+      publisher: "MicrosoftWindowsServer",
+      offer: "WindowsServer",
+      sku: "2022-datacenter-azure-edition",
+      version: "latest",
+    };
+    env.regions.push({
+      location: "swedencentral",
+      addressSpace: "10.32.0.0/16",
+      subnets: { web: "10.32.1.0/24", data: "10.32.2.0/24" },
+    });
     return [env];
   },
 };

@@ -1,5 +1,14 @@
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync, copyFileSync } from "node:fs";
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  writeFileSync,
+  copyFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ConfigValidationError } from "../../modules/core/config/problems";
@@ -14,7 +23,8 @@ describe("the app", () => {
   const work = mkdtempSync(join(tmpdir(), "app-"));
   const outdir = join(work, "cdktf.out");
   let manifest: { stacks: Record<string, { dependencies: string[]; synthesizedStackPath: string }> };
-  const stack = (name: string) => JSON.parse(readFileSync(join(outdir, manifest.stacks[name].synthesizedStackPath), "utf8"));
+  const stack = (name: string) =>
+    JSON.parse(readFileSync(join(outdir, manifest.stacks[name].synthesizedStackPath), "utf8"));
 
   beforeAll(() => {
     synthesizeAtomically({ configDir: join(REPO_ROOT, "config"), outdir, environments: ["prod", "staging"] });
@@ -23,8 +33,19 @@ describe("the app", () => {
   afterAll(() => rmSync(work, { recursive: true, force: true }));
 
   test.each(["prod", "staging"])("synthesizes the five stack roles of %s plus its state bootstrap", (env) => {
-    expect(Object.keys(manifest.stacks).filter((s) => s.startsWith(`${env}-`)).sort()).toEqual(
-      [`${env}-dr-runbook`, `${env}-global-lb`, `${env}-networking`, `${env}-region-1`, `${env}-region-2`, `${env}-state-bootstrap`].sort(),
+    expect(
+      Object.keys(manifest.stacks)
+        .filter((s) => s.startsWith(`${env}-`))
+        .sort(),
+    ).toEqual(
+      [
+        `${env}-dr-runbook`,
+        `${env}-global-lb`,
+        `${env}-networking`,
+        `${env}-region-1`,
+        `${env}-region-2`,
+        `${env}-state-bootstrap`,
+      ].sort(),
     );
   });
 
@@ -42,7 +63,9 @@ describe("the app", () => {
   );
 
   test("keeps the state bootstrap's own state local: it creates the remote backend", () => {
-    expect(stack("prod-state-bootstrap").terraform.backend).toEqual({ local: { path: "prod-state-bootstrap.tfstate" } });
+    expect(stack("prod-state-bootstrap").terraform.backend).toEqual({
+      local: { path: "prod-state-bootstrap.tfstate" },
+    });
   });
 
   test("orders stacks by their cross-stack references: networking, regions, global load balancer, runbooks", () => {
@@ -55,9 +78,14 @@ describe("the app", () => {
 
   test("reads upstream values through terraform_remote_state with the upstream stack's backend", () => {
     const remote = stack("prod-region-1").data.terraform_remote_state["cross-stack-reference-input-prod-networking"];
-    expect(remote).toMatchObject({ backend: "azurerm", config: { key: "prod/prod-networking.tfstate", use_azuread_auth: true } });
+    expect(remote).toMatchObject({
+      backend: "azurerm",
+      config: { key: "prod/prod-networking.tfstate", use_azuread_auth: true },
+    });
     const subnet = stack("prod-region-1").resource.azurerm_network_interface;
-    expect(JSON.stringify(subnet)).toContain("data.terraform_remote_state.cross-stack-reference-input-prod-networking.outputs");
+    expect(JSON.stringify(subnet)).toContain(
+      "data.terraform_remote_state.cross-stack-reference-input-prod-networking.outputs",
+    );
     expect(Object.keys(stack("prod-networking").output).length).toBeGreaterThan(0);
   });
 
@@ -74,7 +102,12 @@ describe("the app", () => {
       mkdirSync(configDir);
       copyFileSync(join(REPO_ROOT, "config", "staging.yaml"), join(configDir, "staging.yaml"));
       const prod = readFileSync(join(REPO_ROOT, "config", "prod.yaml"), "utf8");
-      writeFileSync(join(configDir, "prod.yaml"), prod.replace("rtoMinutes: 60", "rtoMinutes: 400").replace("westeurope\n    addressSpace", "westeruope\n    addressSpace"));
+      writeFileSync(
+        join(configDir, "prod.yaml"),
+        prod
+          .replace("rtoMinutes: 60", "rtoMinutes: 400")
+          .replace("westeurope\n    addressSpace", "westeruope\n    addressSpace"),
+      );
     });
 
     test("fails with every problem and leaves the previous cdktf.out untouched", () => {
@@ -99,11 +132,15 @@ describe("the app", () => {
       let status = 0;
       let stderr = "";
       try {
-        execFileSync(process.execPath, ["-r", join(REPO_ROOT, "scripts", "register-ts.cjs"), join(REPO_ROOT, "main.ts")], {
-          cwd: REPO_ROOT,
-          env: { ...process.env, CONFIG_DIR: configDir, CDKTF_OUTDIR: outdir },
-          stdio: "pipe",
-        });
+        execFileSync(
+          process.execPath,
+          ["-r", join(REPO_ROOT, "scripts", "register-ts.cjs"), join(REPO_ROOT, "main.ts")],
+          {
+            cwd: REPO_ROOT,
+            env: { ...process.env, CONFIG_DIR: configDir, CDKTF_OUTDIR: outdir },
+            stdio: "pipe",
+          },
+        );
       } catch (e) {
         const failure = e as { status: number; stderr: Buffer };
         status = failure.status;

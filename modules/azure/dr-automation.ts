@@ -86,7 +86,8 @@ export class DrAutomation extends Construct {
       name: props.variableNames.lastReadiness,
       resourceGroupName: rg.name,
       automationAccountName: this.account.name,
-      description: "Last readiness result (written by the readiness runbook; read by failover for the data-loss estimate)",
+      description:
+        "Last readiness result (written by the readiness runbook; read by failover for the data-loss estimate)",
       value: "{}",
       encrypted: false,
       // The readiness runbook owns the value after creation.

@@ -126,7 +126,14 @@ export class FrontDoor extends Construct {
           rateLimitDurationInMinutes: 1,
           rateLimitThreshold: 1000,
           // A rate-limit rule needs a match condition; "not 127.0.0.1" matches every client.
-          matchCondition: [{ matchVariable: "RemoteAddr", operator: "IPMatch", negationCondition: true, matchValues: ["127.0.0.1/32"] }],
+          matchCondition: [
+            {
+              matchVariable: "RemoteAddr",
+              operator: "IPMatch",
+              negationCondition: true,
+              matchValues: ["127.0.0.1/32"],
+            },
+          ],
         },
       ],
       tags: props.tags,

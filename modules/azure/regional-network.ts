@@ -87,11 +87,30 @@ export class RegionalNetwork extends Construct {
     this.webSubnet = subnet("web-subnet", props.names.webSubnet, props.webSubnetPrefix);
     this.dataSubnet = subnet("data-subnet", props.names.dataSubnet, props.dataSubnetPrefix);
 
-    this.webNsg = new NetworkSecurityGroup(this, "web-nsg", { ...placement, name: props.names.webNsg, tags: props.tags });
-    this.dataNsg = new NetworkSecurityGroup(this, "data-nsg", { ...placement, name: props.names.dataNsg, tags: props.tags });
+    this.webNsg = new NetworkSecurityGroup(this, "web-nsg", {
+      ...placement,
+      name: props.names.webNsg,
+      tags: props.tags,
+    });
+    this.dataNsg = new NetworkSecurityGroup(this, "data-nsg", {
+      ...placement,
+      name: props.names.dataNsg,
+      tags: props.tags,
+    });
 
-    const rule = (nsg: NetworkSecurityGroup, ruleId: string, spec: Omit<ConstructorParameters<typeof NetworkSecurityRule>[2], "resourceGroupName" | "networkSecurityGroupName">) =>
-      new NetworkSecurityRule(this, ruleId, { resourceGroupName: rg.name, networkSecurityGroupName: nsg.name, ...spec });
+    const rule = (
+      nsg: NetworkSecurityGroup,
+      ruleId: string,
+      spec: Omit<
+        ConstructorParameters<typeof NetworkSecurityRule>[2],
+        "resourceGroupName" | "networkSecurityGroupName"
+      >,
+    ) =>
+      new NetworkSecurityRule(this, ruleId, {
+        resourceGroupName: rg.name,
+        networkSecurityGroupName: nsg.name,
+        ...spec,
+      });
 
     if (props.webIngress.kind === "frontDoor") {
       rule(this.webNsg, "web-allow-front-door", {
@@ -177,10 +196,24 @@ export class RegionalNetwork extends Construct {
       zones: ["1", "2", "3"],
       tags: props.tags,
     });
-    const nat = new NatGateway(this, "nat", { ...placement, name: props.names.natGateway, skuName: "Standard", tags: props.tags });
-    new NatGatewayPublicIpAssociation(this, "nat-ip-association", { natGatewayId: nat.id, publicIpAddressId: natIp.id });
-    for (const [key, subnetResource] of [["web", this.webSubnet], ["data", this.dataSubnet]] as const) {
-      new SubnetNatGatewayAssociation(this, `${key}-nat-association`, { subnetId: subnetResource.id, natGatewayId: nat.id });
+    const nat = new NatGateway(this, "nat", {
+      ...placement,
+      name: props.names.natGateway,
+      skuName: "Standard",
+      tags: props.tags,
+    });
+    new NatGatewayPublicIpAssociation(this, "nat-ip-association", {
+      natGatewayId: nat.id,
+      publicIpAddressId: natIp.id,
+    });
+    for (const [key, subnetResource] of [
+      ["web", this.webSubnet],
+      ["data", this.dataSubnet],
+    ] as const) {
+      new SubnetNatGatewayAssociation(this, `${key}-nat-association`, {
+        subnetId: subnetResource.id,
+        natGatewayId: nat.id,
+      });
     }
   }
 }

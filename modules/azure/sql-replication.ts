@@ -30,7 +30,12 @@ export interface SqlReplicationProps {
   readonly endpointPort: number;
   readonly sqlAdminUser: string;
   /** Text of the four scripts run on the SQL VMs, in this order. */
-  readonly scripts: { readonly endpoint: string; readonly trust: string; readonly create: string; readonly join: string };
+  readonly scripts: {
+    readonly endpoint: string;
+    readonly trust: string;
+    readonly create: string;
+    readonly join: string;
+  };
 }
 
 /**
@@ -46,13 +51,22 @@ export class SqlReplication extends Construct {
 
   constructor(scope: Construct, id: string, props: SqlReplicationProps) {
     super(scope, id);
-    const run = (commandId: string, replica: ReplicaSqlVm, script: string, parameters: Record<string, string>, dependsOn: readonly ITerraformDependable[]) => {
+    const run = (
+      commandId: string,
+      replica: ReplicaSqlVm,
+      script: string,
+      parameters: Record<string, string>,
+      dependsOn: readonly ITerraformDependable[],
+    ) => {
       const command = new VirtualMachineRunCommand(this, commandId, {
         name: commandId,
         location: replica.location,
         virtualMachineId: replica.vmId,
         source: { script: terraformLiteral(script) },
-        parameter: Object.entries({ KeyVaultName: replica.keyVaultName, ...parameters }).map(([name, value]) => ({ name, value })),
+        parameter: Object.entries({ KeyVaultName: replica.keyVaultName, ...parameters }).map(([name, value]) => ({
+          name,
+          value,
+        })),
         dependsOn: [...dependsOn],
         tags: { "sql-iaas-registration": replica.sqlRegistrationId },
       });
@@ -62,32 +76,56 @@ export class SqlReplication extends Construct {
 
     const [primary, ...secondaries] = props.replicas;
     const endpoints = props.replicas.map((replica) =>
-      run(`sql-endpoint-${replica.code}`, replica, props.scripts.endpoint, {
-        RegionCode: replica.code,
-        EndpointPort: String(props.endpointPort),
-        SqlAdminUser: props.sqlAdminUser,
-      }, replica.ready),
+      run(
+        `sql-endpoint-${replica.code}`,
+        replica,
+        props.scripts.endpoint,
+        {
+          RegionCode: replica.code,
+          EndpointPort: String(props.endpointPort),
+          SqlAdminUser: props.sqlAdminUser,
+        },
+        replica.ready,
+      ),
     );
     const trusts = props.replicas.map((replica) =>
-      run(`sql-trust-${replica.code}`, replica, props.scripts.trust, {
-        PeerVaults: props.replicas
-          .filter((peer) => peer !== replica)
-          .map((peer) => `${peer.code}=${peer.keyVaultName}`)
-          .join(","),
-        SqlAdminUser: props.sqlAdminUser,
-      }, endpoints),
+      run(
+        `sql-trust-${replica.code}`,
+        replica,
+        props.scripts.trust,
+        {
+          PeerVaults: props.replicas
+            .filter((peer) => peer !== replica)
+            .map((peer) => `${peer.code}=${peer.keyVaultName}`)
+            .join(","),
+          SqlAdminUser: props.sqlAdminUser,
+        },
+        endpoints,
+      ),
     );
-    const create = run(`sql-ag-create-${primary.code}`, primary, props.scripts.create, {
-      AvailabilityGroupName: props.availabilityGroupName,
-      Databases: props.databases.join(","),
-      Replicas: props.replicas.map((r) => `${r.computerName}=TCP://${r.hostName}:${props.endpointPort}`).join(","),
-      SqlAdminUser: props.sqlAdminUser,
-    }, trusts);
-    for (const replica of secondaries) {
-      run(`sql-ag-join-${replica.code}`, replica, props.scripts.join, {
+    const create = run(
+      `sql-ag-create-${primary.code}`,
+      primary,
+      props.scripts.create,
+      {
         AvailabilityGroupName: props.availabilityGroupName,
+        Databases: props.databases.join(","),
+        Replicas: props.replicas.map((r) => `${r.computerName}=TCP://${r.hostName}:${props.endpointPort}`).join(","),
         SqlAdminUser: props.sqlAdminUser,
-      }, [create]);
+      },
+      trusts,
+    );
+    for (const replica of secondaries) {
+      run(
+        `sql-ag-join-${replica.code}`,
+        replica,
+        props.scripts.join,
+        {
+          AvailabilityGroupName: props.availabilityGroupName,
+          SqlAdminUser: props.sqlAdminUser,
+        },
+        [create],
+      );
     }
   }
 }

@@ -63,7 +63,12 @@ export class SqlServerVm extends Construct {
       name: `nic-${props.names.sqlVm}`,
       acceleratedNetworkingEnabled: true,
       ipConfiguration: [
-        { name: "primary", subnetId: props.subnetId, privateIpAddressAllocation: "Static", privateIpAddress: props.privateIpAddress },
+        {
+          name: "primary",
+          subnetId: props.subnetId,
+          privateIpAddressAllocation: "Static",
+          privateIpAddress: props.privateIpAddress,
+        },
       ],
       tags: props.tags,
     });
@@ -136,7 +141,11 @@ export class SqlServerVm extends Construct {
       // SQL IaaS automated backup needs the account key (suppression below says why).
       sharedAccessKeyEnabled: true,
       networkRules: { defaultAction: "Deny", bypass: ["AzureServices"], virtualNetworkSubnetIds: [props.subnetId] },
-      blobProperties: { versioningEnabled: true, deleteRetentionPolicy: { days: 14 }, containerDeleteRetentionPolicy: { days: 14 } },
+      blobProperties: {
+        versioningEnabled: true,
+        deleteRetentionPolicy: { days: 14 },
+        containerDeleteRetentionPolicy: { days: 14 },
+      },
       tags: props.tags,
     });
     suppressRule(

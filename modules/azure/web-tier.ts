@@ -98,12 +98,9 @@ export class WebTier extends Construct {
     });
 
     const sshKey =
-      config.os === "linux"
-        ? new PrivateKey(this, "admin-ssh-key", { algorithm: "RSA", rsaBits: 4096 })
-        : undefined;
+      config.os === "linux" ? new PrivateKey(this, "admin-ssh-key", { algorithm: "RSA", rsaBits: 4096 }) : undefined;
     if (sshKey) props.vault.secret("web-admin-ssh-private-key", sshKey.privateKeyOpenssh);
-    const windowsPassword =
-      config.os === "windows" ? props.vault.generatedPassword("web-admin-password") : undefined;
+    const windowsPassword = config.os === "windows" ? props.vault.generatedPassword("web-admin-password") : undefined;
 
     for (let n = 1; n <= config.countPerRegion; n++) {
       const key = `web${String(n).padStart(2, "0")}`;
@@ -160,7 +157,9 @@ export class WebTier extends Construct {
           type: "CustomScriptExtension",
           typeHandlerVersion: "1.10",
           autoUpgradeMinorVersion: true,
-          settings: JSON.stringify({ commandToExecute: `powershell -NoProfile -ExecutionPolicy Bypass -EncodedCommand ${encodePowerShell(script)}` }),
+          settings: JSON.stringify({
+            commandToExecute: `powershell -NoProfile -ExecutionPolicy Bypass -EncodedCommand ${encodePowerShell(script)}`,
+          }),
           tags: props.tags,
         });
       }
@@ -176,7 +175,9 @@ export function renderTemplate(file: string, values: Readonly<Record<string, str
     const value = values[name];
     if (value === undefined) throw new Error(`modules/azure/bootstrap/${file}: no value for placeholder ${match}`);
     if (!/^[A-Za-z0-9._-]+$/.test(value)) {
-      throw new Error(`modules/azure/bootstrap/${file}: value ${JSON.stringify(value)} for ${match} must be a plain name (letters, digits, '.', '_', '-')`);
+      throw new Error(
+        `modules/azure/bootstrap/${file}: value ${JSON.stringify(value)} for ${match} must be a plain name (letters, digits, '.', '_', '-')`,
+      );
     }
     return value;
   });

@@ -12,7 +12,8 @@ export type NameSource = Pick<EnvironmentConfig, "cloud" | "prefix" | "environme
 
 export function regionCode(env: Pick<EnvironmentConfig, "cloud">, location: string): string {
   const info = REGIONS_BY_CLOUD[env.cloud][location];
-  if (!info) throw new Error(`unknown ${env.cloud} region ${location}: configuration validation should have rejected it`);
+  if (!info)
+    throw new Error(`unknown ${env.cloud} region ${location}: configuration validation should have rejected it`);
   return info.code;
 }
 

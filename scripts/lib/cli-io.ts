@@ -20,7 +20,8 @@ export function nodeCliIo() {
       if (process.env.GITHUB_OUTPUT) core.setOutput(name, value);
     },
     appendJobSummary: async (markdown: string) => {
-      if (process.env.GITHUB_ACTIONS && process.env.GITHUB_STEP_SUMMARY) await core.summary.addRaw(markdown, true).write();
+      if (process.env.GITHUB_ACTIONS && process.env.GITHUB_STEP_SUMMARY)
+        await core.summary.addRaw(markdown, true).write();
     },
   };
 }

@@ -145,7 +145,9 @@ export class AzureDrRunbookStack extends EnvironmentStack {
               kind: "trafficManager",
               resourceGroupName: global.globalResourceGroup,
               profileName: global.trafficManager,
-              endpoints: Object.fromEntries(env.regions.map((r) => [r.location, regionNames(env, r.location).webOrigin])),
+              endpoints: Object.fromEntries(
+                env.regions.map((r) => [r.location, regionNames(env, r.location).webOrigin]),
+              ),
             },
       regions: env.regions.map((r) => {
         const names = regionNames(env, r.location);

@@ -16,7 +16,8 @@ export function buildAzureEnvironment(app: App, env: AzureEnvironmentConfig): Te
   const names = stackNames(env);
   const networking = new AzureNetworkingStack(app, names.networking, env);
   const regions = env.regions.map(
-    (region, i) => new AzureRegionStack(app, names.region(i), { env, region, networking, network: networking.regions[i] }),
+    (region, i) =>
+      new AzureRegionStack(app, names.region(i), { env, region, networking, network: networking.regions[i] }),
   );
   const globalLb = new AzureGlobalLbStack(app, names.globalLb, { env, networking, regions });
   const drRunbook = new AzureDrRunbookStack(app, names.drRunbook, { env, networking, regions, globalLb });

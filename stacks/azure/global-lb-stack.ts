@@ -43,7 +43,10 @@ export class AzureGlobalLbStack extends EnvironmentStack {
         resourceGroup,
         name: global.trafficManager,
         config: lb,
-        endpoints: props.regions.map((r) => ({ name: regionNames(env, r.location).webOrigin, publicIpId: r.web.publicIp.id })),
+        endpoints: props.regions.map((r) => ({
+          name: regionNames(env, r.location).webOrigin,
+          publicIpId: r.web.publicIp.id,
+        })),
         tags,
       });
     }

@@ -33,7 +33,11 @@ export class AzureNetworkingStack extends EnvironmentStack {
     this.regions = env.regions.map((region) => {
       const names = regionNames(env, region.location);
       const code = names.sqlHostLabel.replace(/^sql-/, "");
-      const rg = new ResourceGroup(this, `network-rg-${code}`, { name: names.networkResourceGroup, location: region.location, tags });
+      const rg = new ResourceGroup(this, `network-rg-${code}`, {
+        name: names.networkResourceGroup,
+        location: region.location,
+        tags,
+      });
       const network = new RegionalNetwork(this, `network-${code}`, {
         resourceGroup: rg,
         names,
@@ -52,7 +56,11 @@ export class AzureNetworkingStack extends EnvironmentStack {
     new NetworkPeeringMesh(
       this,
       "peering",
-      this.regions.map((r) => ({ key: r.code, resourceGroupName: r.network.network.resourceGroupName, network: r.network })),
+      this.regions.map((r) => ({
+        key: r.code,
+        resourceGroupName: r.network.network.resourceGroupName,
+        network: r.network,
+      })),
     );
 
     // A resource group's metadata lives in its region, and Azure cannot change resources whose

@@ -17,12 +17,20 @@ describe("Azure DR runbook stack", () => {
 
   test("names the runbooks as the rest of the project expects them", () => {
     const names = globalNames(prodEnv).runbooks;
-    expect([RUNBOOK_FILES.failover.name, RUNBOOK_FILES.failback.name, RUNBOOK_FILES.readiness.name]).toEqual([names.failover, names.failback, names.readiness]);
+    expect([RUNBOOK_FILES.failover.name, RUNBOOK_FILES.failback.name, RUNBOOK_FILES.readiness.name]).toEqual([
+      names.failover,
+      names.failback,
+      names.readiness,
+    ]);
   });
 
   test("loads every runbook from its file in the repository, unchanged but for Terraform escaping", () => {
     const runbooks = prod.resources("azurerm_automation_runbook").map((r) => r.values);
-    expect(runbooks.map((r) => r.name).sort()).toEqual(Object.values(RUNBOOK_FILES).map((f) => f.name).sort());
+    expect(runbooks.map((r) => r.name).sort()).toEqual(
+      Object.values(RUNBOOK_FILES)
+        .map((f) => f.name)
+        .sort(),
+    );
     for (const file of Object.values(RUNBOOK_FILES)) {
       const runbook = runbooks.find((r) => r.name === file.name)!;
       expect(runbook.runbook_type).toBe("PowerShell72");
@@ -31,7 +39,9 @@ describe("Azure DR runbook stack", () => {
   });
 
   test("writes every topology key the runbooks read", () => {
-    const variable = prod.resources("azurerm_automation_variable_string").find((r) => r.values.name === "DrTopology")!.values;
+    const variable = prod
+      .resources("azurerm_automation_variable_string")
+      .find((r) => r.values.name === "DrTopology")!.values;
     const topology = JSON.parse(variable.value);
     expect(missingTopologyKeys(topology)).toEqual([]);
     expect(topology.regions.map((r: { code: string }) => r.code)).toEqual(["weu", "neu"]);
@@ -60,12 +70,21 @@ describe("Azure DR runbook stack", () => {
 
   test("starts the failover runbook from the SQL VM outage alerts when failover is automatic", () => {
     const group = prod.resource("azurerm_monitor_action_group", "alerts/failover").values;
-    expect(group.automation_runbook_receiver[0]).toMatchObject({ runbook_name: "Invoke-RegionFailover", use_common_alert_schema: true });
+    expect(group.automation_runbook_receiver[0]).toMatchObject({
+      runbook_name: "Invoke-RegionFailover",
+      use_common_alert_schema: true,
+    });
     const webhook = prod.resource("azurerm_automation_webhook", "alerts/failover-webhook").values;
     expect(webhook.expiry_time).toBe(`${prodEnv.failover.webhookExpiresOn}T00:00:00Z`);
-    const alerts = prod.resources("azurerm_monitor_metric_alert").filter((r) => r.values.name.startsWith("sql-vm-unavailable"));
+    const alerts = prod
+      .resources("azurerm_monitor_metric_alert")
+      .filter((r) => r.values.name.startsWith("sql-vm-unavailable"));
     expect(alerts).toHaveLength(2);
-    expect(alerts[0].values.criteria[0]).toMatchObject({ metric_name: "VmAvailabilityMetric", threshold: 1, operator: "LessThan" });
+    expect(alerts[0].values.criteria[0]).toMatchObject({
+      metric_name: "VmAvailabilityMetric",
+      threshold: 1,
+      operator: "LessThan",
+    });
   });
 
   test("only pages people when failover is manual", () => {
@@ -77,20 +96,39 @@ describe("Azure DR runbook stack", () => {
 
   test("keeps runbook job logs in Log Analytics", () => {
     const setting = prod.resource("azurerm_monitor_diagnostic_setting", "automation/job-logs").values;
-    expect(setting.enabled_log.map((l: { category: string }) => l.category)).toEqual(expect.arrayContaining(["JobLogs", "JobStreams"]));
+    expect(setting.enabled_log.map((l: { category: string }) => l.category)).toEqual(
+      expect.arrayContaining(["JobLogs", "JobStreams"]),
+    );
   });
 
   test("configures replication as code, in order: endpoints, trust, create on the initial primary, join the others", () => {
-    const commands = Object.fromEntries(prod.resources("azurerm_virtual_machine_run_command").map((r) => [r.values.name, r]));
+    const commands = Object.fromEntries(
+      prod.resources("azurerm_virtual_machine_run_command").map((r) => [r.values.name, r]),
+    );
     expect(Object.keys(commands).sort()).toEqual(
-      ["sql-ag-create-weu", "sql-ag-join-neu", "sql-endpoint-neu", "sql-endpoint-weu", "sql-trust-neu", "sql-trust-weu"].sort(),
+      [
+        "sql-ag-create-weu",
+        "sql-ag-join-neu",
+        "sql-endpoint-neu",
+        "sql-endpoint-weu",
+        "sql-trust-neu",
+        "sql-trust-weu",
+      ].sort(),
     );
     const dependsOn = (name: string) => commands[name].values.depends_on as string[];
-    expect(dependsOn("sql-trust-weu")).toEqual([commands["sql-endpoint-weu"].address, commands["sql-endpoint-neu"].address]);
-    expect(dependsOn("sql-ag-create-weu")).toEqual([commands["sql-trust-weu"].address, commands["sql-trust-neu"].address]);
+    expect(dependsOn("sql-trust-weu")).toEqual([
+      commands["sql-endpoint-weu"].address,
+      commands["sql-endpoint-neu"].address,
+    ]);
+    expect(dependsOn("sql-ag-create-weu")).toEqual([
+      commands["sql-trust-weu"].address,
+      commands["sql-trust-neu"].address,
+    ]);
     expect(dependsOn("sql-ag-join-neu")).toEqual([commands["sql-ag-create-weu"].address]);
     const create = commands["sql-ag-create-weu"].values;
-    expect(create.source.script).toBe(terraformLiteral(loadScriptContent(RUN_COMMAND_SCRIPTS.newAvailabilityGroup.path)));
+    expect(create.source.script).toBe(
+      terraformLiteral(loadScriptContent(RUN_COMMAND_SCRIPTS.newAvailabilityGroup.path)),
+    );
     const params = Object.fromEntries(create.parameter.map((p: { name: string; value: string }) => [p.name, p.value]));
     expect(params).toMatchObject({
       AvailabilityGroupName: "ag-shop",
@@ -99,20 +137,33 @@ describe("Azure DR runbook stack", () => {
     });
   });
 
-  test.each(Object.entries(RUN_COMMAND_SCRIPTS))("passes %s exactly the parameters its script declares", (_key, script) => {
-    const commands = prod.resources("azurerm_virtual_machine_run_command").filter((r) => r.values.source.script === terraformLiteral(loadScriptContent(script.path)));
-    expect(commands.length).toBeGreaterThan(0);
-    for (const command of commands) {
-      const names = command.values.parameter.map((p: { name: string }) => p.name).sort();
-      const required = script.parameters.filter((p) => !script.optionalParameters.includes(p));
-      expect(names).toEqual(expect.arrayContaining(required));
-      expect(script.parameters).toEqual(expect.arrayContaining(names));
-    }
-  });
+  test.each(Object.entries(RUN_COMMAND_SCRIPTS))(
+    "passes %s exactly the parameters its script declares",
+    (_key, script) => {
+      const commands = prod
+        .resources("azurerm_virtual_machine_run_command")
+        .filter((r) => r.values.source.script === terraformLiteral(loadScriptContent(script.path)));
+      expect(commands.length).toBeGreaterThan(0);
+      for (const command of commands) {
+        const names = command.values.parameter.map((p: { name: string }) => p.name).sort();
+        const required = script.parameters.filter((p) => !script.optionalParameters.includes(p));
+        expect(names).toEqual(expect.arrayContaining(required));
+        expect(script.parameters).toEqual(expect.arrayContaining(names));
+      }
+    },
+  );
 
   test("lets each SQL VM write its own vault and only read its peers'", () => {
-    const vaultRoles = prod.resources("azurerm_role_assignment").filter((r) => r.name.startsWith("sql-")).map((r) => r.values.role_definition_name);
-    expect(vaultRoles.sort()).toEqual(["Key Vault Secrets Officer", "Key Vault Secrets Officer", "Key Vault Secrets User", "Key Vault Secrets User"]);
+    const vaultRoles = prod
+      .resources("azurerm_role_assignment")
+      .filter((r) => r.name.startsWith("sql-"))
+      .map((r) => r.values.role_definition_name);
+    expect(vaultRoles.sort()).toEqual([
+      "Key Vault Secrets Officer",
+      "Key Vault Secrets Officer",
+      "Key Vault Secrets User",
+      "Key Vault Secrets User",
+    ]);
   });
 
   test("places the runbooks in the initial secondary region, which must be up when the primary region is not", () => {

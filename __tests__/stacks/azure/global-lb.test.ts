@@ -12,7 +12,10 @@ describe("Azure global load balancer stack", () => {
   });
 
   test("reaches each region through its load balancer's public name, read from the region stack's state", () => {
-    const hosts = lb.resources("azurerm_cdn_frontdoor_origin").map((r) => r.values.host_name).sort();
+    const hosts = lb
+      .resources("azurerm_cdn_frontdoor_origin")
+      .map((r) => r.values.host_name)
+      .sort();
     expect(hosts).toEqual([
       expect.stringMatching(/data\.terraform_remote_state\.cross-stack-reference-input-prod-region-1\.outputs/),
       expect.stringMatching(/data\.terraform_remote_state\.cross-stack-reference-input-prod-region-2\.outputs/),
@@ -21,7 +24,12 @@ describe("Azure global load balancer stack", () => {
 
   test("probes the origins on the configured path, interval and sample settings", () => {
     const group = lb.resource("azurerm_cdn_frontdoor_origin_group", "origin-group").values;
-    expect(group.health_probe).toEqual({ path: "/health", protocol: "Http", interval_in_seconds: 10, request_type: "GET" });
+    expect(group.health_probe).toEqual({
+      path: "/health",
+      protocol: "Http",
+      interval_in_seconds: 10,
+      request_type: "GET",
+    });
     expect(group.load_balancing).toMatchObject({ sample_size: 4, successful_samples_required: 3 });
   });
 
@@ -32,18 +40,28 @@ describe("Azure global load balancer stack", () => {
   });
 
   test("redirects clients to HTTPS and guards the endpoint with a WAF policy in the configured mode", () => {
-    expect(lb.resource("azurerm_cdn_frontdoor_route", "route").values).toMatchObject({ https_redirect_enabled: true, patterns_to_match: ["/*"] });
+    expect(lb.resource("azurerm_cdn_frontdoor_route", "route").values).toMatchObject({
+      https_redirect_enabled: true,
+      patterns_to_match: ["/*"],
+    });
     const waf = lb.resource("azurerm_cdn_frontdoor_firewall_policy", "waf").values;
     expect(waf).toMatchObject({ mode: "Prevention", sku_name: "Premium_AzureFrontDoor" });
     expect(waf.managed_rule.map((r: { type: string }) => r.type)).toContain("Microsoft_DefaultRuleSet");
     const policy = lb.resource("azurerm_cdn_frontdoor_security_policy", "security-policy").values;
-    expect(policy.security_policies.firewall.cdn_frontdoor_firewall_policy_id).toContain("azurerm_cdn_frontdoor_firewall_policy");
+    expect(policy.security_policies.firewall.cdn_frontdoor_firewall_policy_id).toContain(
+      "azurerm_cdn_frontdoor_firewall_policy",
+    );
   });
 
   test("with Traffic Manager, balances weighted over every region with the configured monitor and TTL", () => {
     const profile = tm.resource("azurerm_traffic_manager_profile", "profile").values;
     expect(profile).toMatchObject({ traffic_routing_method: "Weighted", dns_config: { ttl: 30 } });
-    expect(profile.monitor_config).toMatchObject({ path: "/health", interval_in_seconds: 10, tolerated_number_of_failures: 2, timeout_in_seconds: 5 });
+    expect(profile.monitor_config).toMatchObject({
+      path: "/health",
+      interval_in_seconds: 10,
+      tolerated_number_of_failures: 2,
+      timeout_in_seconds: 5,
+    });
     const endpoints = tm.resources("azurerm_traffic_manager_azure_endpoint").map((r) => r.values);
     expect(endpoints.map((e) => [e.name, e.weight]).sort()).toEqual([
       ["web-neu", 100],

@@ -41,14 +41,21 @@ describe("Azure networking stack", () => {
   });
 
   test("leaves priority 100 of the data NSG free for the runbooks' fence rule, which must win", () => {
-    const priorities = [...rulesOf(net, "weu", "data"), ...rulesOf(net, "neu", "data")].filter((r) => r.access === "Allow").map((r) => r.priority);
+    const priorities = [...rulesOf(net, "weu", "data"), ...rulesOf(net, "neu", "data")]
+      .filter((r) => r.access === "Allow")
+      .map((r) => r.priority);
     expect(Math.min(...priorities)).toBeGreaterThan(100);
   });
 
   test.each(["web", "data"] as const)("denies every other inbound flow to the %s subnet", (tier) => {
     for (const region of ["weu", "neu"]) {
       const deny = rulesOf(net, region, tier).find((r) => r.access === "Deny");
-      expect(deny).toMatchObject({ direction: "Inbound", source_address_prefix: "*", destination_port_range: "*", protocol: "*" });
+      expect(deny).toMatchObject({
+        direction: "Inbound",
+        source_address_prefix: "*",
+        destination_port_range: "*",
+        protocol: "*",
+      });
     }
     expect(net.resources("azurerm_subnet_network_security_group_association")).toHaveLength(4);
   });
@@ -56,7 +63,9 @@ describe("Azure networking stack", () => {
   test("peers every region with every other region in both directions, without transit", () => {
     const peerings = net.resources("azurerm_virtual_network_peering").map((r) => r.values);
     expect(peerings.map((p) => p.name).sort()).toEqual(["peer-neu-to-weu", "peer-weu-to-neu"]);
-    expect(peerings.every((p) => p.allow_forwarded_traffic === false && p.allow_virtual_network_access === true)).toBe(true);
+    expect(peerings.every((p) => p.allow_forwarded_traffic === false && p.allow_virtual_network_access === true)).toBe(
+      true,
+    );
   });
 
   test("links the private zone to every VNet and names the database after the active region's SQL VM", () => {

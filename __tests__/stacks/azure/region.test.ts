@@ -36,11 +36,15 @@ describe("Azure region stacks", () => {
 
   test("installs the same web bootstrap in every region, serving a shallow /health", () => {
     const bootstrap = (stack: SynthesizedStack) =>
-      stack.resources("azurerm_linux_virtual_machine").map((r) => Buffer.from(r.values.custom_data, "base64").toString("utf8"));
+      stack
+        .resources("azurerm_linux_virtual_machine")
+        .map((r) => Buffer.from(r.values.custom_data, "base64").toString("utf8"));
     const [first] = bootstrap(r1);
     expect(first).toContain("location = /health");
     expect(first).toContain('"databaseHost": "db.prod.shop.internal"');
-    expect(bootstrap(r2).map((b) => b.replace(/northeurope/g, "westeurope").replace(/neu/g, "weu"))).toEqual(bootstrap(r1));
+    expect(bootstrap(r2).map((b) => b.replace(/northeurope/g, "westeurope").replace(/neu/g, "weu"))).toEqual(
+      bootstrap(r1),
+    );
   });
 
   test("spreads the configured number of web servers over the configured zones", () => {
@@ -56,23 +60,39 @@ describe("Azure region stacks", () => {
       expect(vm.admin_ssh_key[0].public_key).toMatch(/^\$\{tls_private_key\.[^}]+\.public_key_openssh\}$/);
     }
     const secrets = r1.resources("azurerm_key_vault_secret").map((r) => r.values.name);
-    expect(secrets).toEqual(expect.arrayContaining(["web-admin-ssh-private-key", "sql-admin-password", "sql-backup-encryption-password"]));
+    expect(secrets).toEqual(
+      expect.arrayContaining(["web-admin-ssh-private-key", "sql-admin-password", "sql-backup-encryption-password"]),
+    );
   });
 
   test("gives the SQL VM no public address, a static private one, and private-only SQL connectivity", () => {
     const nic = r1.resource("azurerm_network_interface", "sql/nic").values;
-    expect(nic.ip_configuration[0]).toMatchObject({ private_ip_address_allocation: "Static", private_ip_address: "10.20.2.4" });
+    expect(nic.ip_configuration[0]).toMatchObject({
+      private_ip_address_allocation: "Static",
+      private_ip_address: "10.20.2.4",
+    });
     expect(nic.ip_configuration[0].public_ip_address_id).toBeUndefined();
     const sql = r1.resource("azurerm_mssql_virtual_machine", "sql/sql").values;
-    expect(sql).toMatchObject({ sql_connectivity_type: "PRIVATE", sql_connectivity_port: 1433, sql_license_type: "PAYG" });
+    expect(sql).toMatchObject({
+      sql_connectivity_type: "PRIVATE",
+      sql_connectivity_port: 1433,
+      sql_license_type: "PAYG",
+    });
     expect(r1.resources("azurerm_public_ip").map((r) => r.values.name)).toEqual(["pip-shop-prod-weu-web"]);
   });
 
   test("lays SQL data and log files on their own disks and patches and backs up SQL Server automatically", () => {
     const sql = r1.resource("azurerm_mssql_virtual_machine", "sql/sql").values;
-    expect(sql.storage_configuration).toMatchObject({ disk_type: "NEW", data_settings: { luns: [0] }, log_settings: { luns: [1] } });
+    expect(sql.storage_configuration).toMatchObject({
+      disk_type: "NEW",
+      data_settings: { luns: [0] },
+      log_settings: { luns: [1] },
+    });
     expect(sql.auto_patching).toMatchObject({ day_of_week: "Sunday", maintenance_window_starting_hour: 2 });
-    expect(sql.auto_backup).toMatchObject({ retention_period_in_days: env.sql.backupRetentionDays, encryption_enabled: true });
+    expect(sql.auto_backup).toMatchObject({
+      retention_period_in_days: env.sql.backupRetentionDays,
+      encryption_enabled: true,
+    });
     const sizes = r1.resources("azurerm_managed_disk").map((r) => [r.values.name, r.values.disk_size_gb]);
     expect(sizes).toEqual([
       ["disk-vm-shop-weu-sql-data", env.sql.dataDiskSizeGb],
@@ -93,38 +113,74 @@ describe("Azure region stacks", () => {
   });
 
   test("lets each web server read the database secret, and nothing else in the vault", () => {
-    const readers = r1.resources("azurerm_role_assignment").filter((r) => r.name.includes("database-secret-reader")).map((r) => r.values);
+    const readers = r1
+      .resources("azurerm_role_assignment")
+      .filter((r) => r.name.includes("database-secret-reader"))
+      .map((r) => r.values);
     expect(readers).toHaveLength(env.web.countPerRegion);
     for (const reader of readers) {
-      expect(reader).toMatchObject({ role_definition_name: "Key Vault Secrets User", principal_type: "ServicePrincipal" });
-      expect(reader.scope).toMatch(/^\$\{azurerm_key_vault_secret\.key-vault_sql-admin-password_[0-9A-F]+\.resource_versionless_id\}$/);
+      expect(reader).toMatchObject({
+        role_definition_name: "Key Vault Secrets User",
+        principal_type: "ServicePrincipal",
+      });
+      expect(reader.scope).toMatch(
+        /^\$\{azurerm_key_vault_secret\.key-vault_sql-admin-password_[0-9A-F]+\.resource_versionless_id\}$/,
+      );
     }
   });
 
   test("keeps credentials in a Key Vault with RBAC, purge protection and a deny-by-default firewall", () => {
     const vault = r1.resource("azurerm_key_vault", "key-vault/vault").values;
-    expect(vault).toMatchObject({ rbac_authorization_enabled: true, purge_protection_enabled: true, name: "kvshopprodweu" });
-    expect(vault.network_acls).toMatchObject({ default_action: "Deny", bypass: "AzureServices", ip_rules: env.management.allowedIpRanges });
+    expect(vault).toMatchObject({
+      rbac_authorization_enabled: true,
+      purge_protection_enabled: true,
+      name: "kvshopprodweu",
+    });
+    expect(vault.network_acls).toMatchObject({
+      default_action: "Deny",
+      bypass: "AzureServices",
+      ip_rules: env.management.allowedIpRanges,
+    });
   });
 
   test("runs every VM on encrypted hosts with trusted launch, boot diagnostics and a managed identity", () => {
-    const vms = [...r1.resources("azurerm_linux_virtual_machine"), ...r1.resources("azurerm_windows_virtual_machine")].map((r) => r.values);
+    const vms = [
+      ...r1.resources("azurerm_linux_virtual_machine"),
+      ...r1.resources("azurerm_windows_virtual_machine"),
+    ].map((r) => r.values);
     for (const vm of vms) {
-      expect(vm).toMatchObject({ encryption_at_host_enabled: true, secure_boot_enabled: true, vtpm_enabled: true, boot_diagnostics: {}, identity: { type: "SystemAssigned" } });
+      expect(vm).toMatchObject({
+        encryption_at_host_enabled: true,
+        secure_boot_enabled: true,
+        vtpm_enabled: true,
+        boot_diagnostics: {},
+        identity: { type: "SystemAssigned" },
+      });
       expect(vm.zone).toBeDefined();
     }
   });
 
   test("backs up every VM of the region daily into a geo-redundant vault", () => {
     const vault = r1.resource("azurerm_recovery_services_vault", "backup/vault").values;
-    expect(vault).toMatchObject({ storage_mode_type: "GeoRedundant", soft_delete_enabled: true, cross_region_restore_enabled: true });
+    expect(vault).toMatchObject({
+      storage_mode_type: "GeoRedundant",
+      soft_delete_enabled: true,
+      cross_region_restore_enabled: true,
+    });
     const protectedVms = r1.resources("azurerm_backup_protected_vm").map((r) => r.values.source_vm_id);
-    const vms = [...r1.resources("azurerm_linux_virtual_machine"), ...r1.resources("azurerm_windows_virtual_machine")].map((r) => `\${${r.address}.id}`);
+    const vms = [
+      ...r1.resources("azurerm_linux_virtual_machine"),
+      ...r1.resources("azurerm_windows_virtual_machine"),
+    ].map((r) => `\${${r.address}.id}`);
     expect(protectedVms.sort()).toEqual(vms.sort());
   });
 
   test("probes the web servers on the health path behind the region's load balancer", () => {
-    expect(r1.resource("azurerm_lb_probe", "web/health-probe").values).toMatchObject({ protocol: "Http", request_path: "/health", port: 80 });
+    expect(r1.resource("azurerm_lb_probe", "web/health-probe").values).toMatchObject({
+      protocol: "Http",
+      request_path: "/health",
+      port: 80,
+    });
     expect(r1.resource("azurerm_lb_rule", "web/http-rule").values.disable_outbound_snat).toBe(true);
   });
 

@@ -3,13 +3,7 @@ import { basename, extname, join, relative } from "node:path";
 import YAML from "yaml";
 import { z } from "zod";
 import { environmentSchema, schemasByCloud, type EnvironmentConfig } from "./schema";
-import {
-  closest,
-  ConfigValidationError,
-  describeValue,
-  formatPath,
-  type ConfigProblem,
-} from "./problems";
+import { closest, ConfigValidationError, describeValue, formatPath, type ConfigProblem } from "./problems";
 import { placementProblems, semanticProblems } from "./validate";
 
 export const CONFIG_EXTENSIONS = [".yaml", ".yml", ".json"];
@@ -107,7 +101,16 @@ function parseDocument(file: string, text: string): { data: unknown } | { proble
   }
   const data: unknown = doc.toJS();
   if (data === null || typeof data !== "object" || Array.isArray(data)) {
-    return { problems: [{ file, path: "", value: JSON.stringify(data) ?? "(empty)", expected: "a mapping of fields (cloud, environment, regions, ...)" }] };
+    return {
+      problems: [
+        {
+          file,
+          path: "",
+          value: JSON.stringify(data) ?? "(empty)",
+          expected: "a mapping of fields (cloud, environment, regions, ...)",
+        },
+      ],
+    };
   }
   return { data };
 }
@@ -119,7 +122,17 @@ function issueProblems(file: string, data: unknown, issue: z.core.$ZodIssue): Co
     case "unrecognized_keys":
       return issue.keys.map((key) => unknownKeyProblem(file, data, [...issue.path, key]));
     case "invalid_type":
-      return [{ file, path, value, expected: value === "(missing)" ? `a${/^[aeiou]/.test(issue.expected) ? "n" : ""} ${issue.expected} (required)` : `a${/^[aeiou]/.test(issue.expected) ? "n" : ""} ${issue.expected}` }];
+      return [
+        {
+          file,
+          path,
+          value,
+          expected:
+            value === "(missing)"
+              ? `a${/^[aeiou]/.test(issue.expected) ? "n" : ""} ${issue.expected} (required)`
+              : `a${/^[aeiou]/.test(issue.expected) ? "n" : ""} ${issue.expected}`,
+        },
+      ];
     case "invalid_value":
       return [{ file, path, value, expected: `one of ${issue.values.map((v) => JSON.stringify(v)).join(", ")}` }];
     case "invalid_union": {
@@ -127,7 +140,14 @@ function issueProblems(file: string, data: unknown, issue: z.core.$ZodIssue): Co
         const { options = [], discriminator } = issue as unknown as { options?: unknown[]; discriminator: string };
         // Zod reports the discriminator's own path; older versions reported its parent's.
         const at = issue.path[issue.path.length - 1] === discriminator ? issue.path : [...issue.path, discriminator];
-        return [{ file, path: formatPath(at), value: describeValue(data, at), expected: `one of ${options.map((o) => JSON.stringify(o)).join(", ")}` }];
+        return [
+          {
+            file,
+            path: formatPath(at),
+            value: describeValue(data, at),
+            expected: `one of ${options.map((o) => JSON.stringify(o)).join(", ")}`,
+          },
+        ];
       }
       const alternatives = issue.errors.flat().map((e) => e.message.replace(/^Invalid input: expected /, ""));
       return [{ file, path, value, expected: `one of ${alternatives.join(", ")}` }];
@@ -135,13 +155,27 @@ function issueProblems(file: string, data: unknown, issue: z.core.$ZodIssue): Co
     case "too_small":
     case "too_big": {
       const bound = issue.code === "too_small" ? issue.minimum : issue.maximum;
-      const relation = issue.code === "too_small" ? (issue.inclusive ? "at least" : "more than") : issue.inclusive ? "at most" : "less than";
+      const relation =
+        issue.code === "too_small"
+          ? issue.inclusive
+            ? "at least"
+            : "more than"
+          : issue.inclusive
+            ? "at most"
+            : "less than";
       const what = issue.origin === "array" ? "entries" : issue.origin === "string" ? "characters" : "";
       const custom = issue.message.startsWith("expected") ? issue.message : undefined;
       return [{ file, path, value, expected: custom ?? `${relation} ${String(bound)}${what ? ` ${what}` : ""}` }];
     }
     default:
-      return [{ file, path, value, expected: issue.message.replace(/^Invalid (input|string): /, "").replace(/^expected /, "") }];
+      return [
+        {
+          file,
+          path,
+          value,
+          expected: issue.message.replace(/^Invalid (input|string): /, "").replace(/^expected /, ""),
+        },
+      ];
   }
 }
 
@@ -150,13 +184,19 @@ function unknownKeyProblem(file: string, data: unknown, path: PropertyKey[]): Co
   const known = knownKeysAt(environmentSchema, path.slice(0, -1), data);
   const cloud = (data as { cloud?: unknown }).cloud;
   const otherCloud = cloud === "azure" ? "aws" : cloud === "aws" ? "azure" : undefined;
-  if (otherCloud && knownKeysAt(schemasByCloud[otherCloud], path.slice(0, -1), { ...(data as object), cloud: otherCloud }).includes(key)) {
+  if (
+    otherCloud &&
+    knownKeysAt(schemasByCloud[otherCloud], path.slice(0, -1), { ...(data as object), cloud: otherCloud }).includes(key)
+  ) {
     return {
       file,
       path: formatPath(path),
       value: describeValue(data, path),
       expected: `no such field in ${cloudLabel(cloud)} environment: ${key} is only valid when cloud is ${otherCloud}`,
-      fix: known.length > 0 ? `remove it; the fields here in ${cloudLabel(cloud)} environment: ${known.join(", ")}` : "remove it",
+      fix:
+        known.length > 0
+          ? `remove it; the fields here in ${cloudLabel(cloud)} environment: ${known.join(", ")}`
+          : "remove it",
     };
   }
   const suggestion = closest(key, known);
@@ -173,14 +213,16 @@ function unknownKeyProblem(file: string, data: unknown, path: PropertyKey[]): Co
 function knownKeysAt(schema: z.ZodType, path: readonly PropertyKey[], data: unknown): string[] {
   let current: z.ZodType | undefined = schema;
   let value: unknown = data;
-  for (let i = 0; i <= path.length && current; ) {
+  for (let i = 0; i <= path.length && current;) {
     if (current instanceof z.ZodOptional) {
       current = current.unwrap() as z.ZodType;
     } else if (current instanceof z.ZodDiscriminatedUnion) {
       const discriminator: string = current.def.discriminator;
       const tag = (value as Record<string, unknown> | undefined)?.[discriminator];
       current = (current.options as z.ZodType[]).find(
-        (option) => option instanceof z.ZodObject && (option.shape[discriminator] as z.ZodLiteral).def.values.includes(tag as never),
+        (option) =>
+          option instanceof z.ZodObject &&
+          (option.shape[discriminator] as z.ZodLiteral).def.values.includes(tag as never),
       );
     } else if (i === path.length) {
       break;

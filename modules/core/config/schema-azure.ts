@@ -42,7 +42,9 @@ const azureRegion = z
       })
       .describe("Subnets inside addressSpace."),
   })
-  .describe("One region. Its position names its stack: the first is <env>-region-1. Append new regions; never reorder.");
+  .describe(
+    "One region. Its position names its stack: the first is <env>-region-1. Append new regions; never reorder.",
+  );
 
 export const azureWebTier = z
   .strictObject({
@@ -61,11 +63,17 @@ export const azureSqlTier = z
   .strictObject({
     vmSize: azureVmSize,
     zone: azureZone,
-    image: marketplaceImage.describe("SQL Server marketplace image, for example MicrosoftSQLServer / sql2022-ws2022 / standard-gen2."),
-    licenseType: z.enum(["PAYG", "AHUB", "DR"]).describe("SQL Server license; DR is the free passive-replica right (secondaries only)."),
+    image: marketplaceImage.describe(
+      "SQL Server marketplace image, for example MicrosoftSQLServer / sql2022-ws2022 / standard-gen2.",
+    ),
+    licenseType: z
+      .enum(["PAYG", "AHUB", "DR"])
+      .describe("SQL Server license; DR is the free passive-replica right (secondaries only)."),
     dataDiskSizeGb: z.int().min(32).max(32767),
     logDiskSizeGb: z.int().min(32).max(32767),
-    diskStorageType: z.enum(["Premium_LRS", "Premium_ZRS", "StandardSSD_LRS"]).describe("Managed disk type for data and log disks."),
+    diskStorageType: z
+      .enum(["Premium_LRS", "Premium_ZRS", "StandardSSD_LRS"])
+      .describe("Managed disk type for data and log disks."),
     backupRetentionDays: z
       .int()
       .min(7)
@@ -92,7 +100,11 @@ const frontDoor = z
     probeProtocol: z.enum(["Http", "Https"]),
     probeIntervalSeconds: z.int().min(5).max(255).describe("Seconds between probes from each Front Door edge."),
     sampleSize: z.int().min(1).max(255).describe("Samples considered for a health decision."),
-    successfulSamplesRequired: z.int().min(1).max(255).describe("Successful samples within sampleSize that keep an origin healthy."),
+    successfulSamplesRequired: z
+      .int()
+      .min(1)
+      .max(255)
+      .describe("Successful samples within sampleSize that keep an origin healthy."),
     wafMode: z.enum(["Prevention", "Detection"]),
   })
   .describe("Azure Front Door in active-active over the regions' web tiers.");
@@ -102,7 +114,9 @@ const trafficManager = z
     kind: z.literal("trafficManager"),
     probePath: z.string().regex(/^\/[A-Za-z0-9/_.-]*$/, "expected an absolute path such as /health"),
     probeProtocol: z.enum(["HTTP", "HTTPS"]),
-    probeIntervalSeconds: z.union([z.literal(10), z.literal(30)]).describe("Traffic Manager supports 10 or 30 seconds."),
+    probeIntervalSeconds: z
+      .union([z.literal(10), z.literal(30)])
+      .describe("Traffic Manager supports 10 or 30 seconds."),
     probeTimeoutSeconds: z.int().min(5).max(10),
     toleratedFailures: z.int().min(0).max(9),
     dnsTtlSeconds: z.int().min(0).max(2147483647).describe("TTL of the Traffic Manager DNS answer."),
@@ -131,7 +145,9 @@ const management = z
   .strictObject({
     allowedIpRanges: z
       .array(cidr)
-      .describe("Public egress ranges of the runners that apply Terraform. Key Vaults deny every other public source; VMs reach them through service endpoints."),
+      .describe(
+        "Public egress ranges of the runners that apply Terraform. Key Vaults deny every other public source; VMs reach them through service endpoints.",
+      ),
   })
   .describe("Who may reach the data plane of Key Vaults and storage from outside the VNets.");
 

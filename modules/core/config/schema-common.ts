@@ -6,19 +6,21 @@ import { z } from "zod";
  * published as `config/schema.json` for editors (see scripts/gen-config-schema.ts).
  */
 
-export const cidr = z
-  .string()
-  .describe("IPv4 CIDR block, for example 10.20.0.0/16");
+export const cidr = z.string().describe("IPv4 CIDR block, for example 10.20.0.0/16");
 
 export const environmentName = z
   .string()
   .regex(/^[a-z][a-z0-9]{1,11}$/, "expected 2-12 lowercase letters or digits, starting with a letter")
-  .describe("Environment name; must equal the file name (config/<environment>.yaml). Used in stack names and state keys.");
+  .describe(
+    "Environment name; must equal the file name (config/<environment>.yaml). Used in stack names and state keys.",
+  );
 
 export const prefix = z
   .string()
   .regex(/^[a-z][a-z0-9]{1,7}$/, "expected 2-8 lowercase letters or digits, starting with a letter")
-  .describe("Naming prefix for every resource (short: Azure storage and Key Vault names are limited to 24 characters).");
+  .describe(
+    "Naming prefix for every resource (short: Azure storage and Key Vault names are limited to 24 characters).",
+  );
 
 export const tags = z
   .record(
@@ -43,7 +45,9 @@ export const drObjectives = z
       .describe("Recovery time objective in minutes: at most 360 (the 6-hour downtime requirement)."),
     rpoMinutes: z.number().positive().max(1440).describe("Recovery point objective in minutes: the data-loss budget."),
   })
-  .describe("Disaster-recovery objectives. Validation fails an environment whose modeled recovery time exceeds rtoMinutes.");
+  .describe(
+    "Disaster-recovery objectives. Validation fails an environment whose modeled recovery time exceeds rtoMinutes.",
+  );
 
 export const alerts = z
   .strictObject({
@@ -80,7 +84,9 @@ export const failoverPolicy = z
   .strictObject({
     mode: z
       .enum(["automatic", "manual"])
-      .describe("automatic: alerts start the failover runbook after the confirmation window. manual: alerts page people, who start it."),
+      .describe(
+        "automatic: alerts start the failover runbook after the confirmation window. manual: alerts page people, who start it.",
+      ),
     confirmationMinutes: z
       .number()
       .min(1)
@@ -88,7 +94,9 @@ export const failoverPolicy = z
       .describe("How long the primary must stay unreachable before failover starts (absorbs flapping probes)."),
     activeDatabaseRegion: z
       .string()
-      .describe("Region whose SQL VM is the database primary. A planned failover or failback is a pull request that changes it."),
+      .describe(
+        "Region whose SQL VM is the database primary. A planned failover or failback is a pull request that changes it.",
+      ),
   })
   .describe("Failover policy.");
 

@@ -52,7 +52,11 @@ export function placementProblems(file: string, raw: unknown): ConfigProblem[] {
     checkRegionName(`regions[${i}].location`, region.location);
     const first = seen.get(region.location);
     if (first !== undefined) {
-      problem(`regions[${i}].location`, region.location, `a region not already listed (regions[${first}] is ${region.location}): each region must be distinct`);
+      problem(
+        `regions[${i}].location`,
+        region.location,
+        `a region not already listed (regions[${first}] is ${region.location}): each region must be distinct`,
+      );
     } else {
       seen.set(region.location, i);
     }
@@ -75,14 +79,20 @@ export function placementProblems(file: string, raw: unknown): ConfigProblem[] {
     if (space) {
       for (const other of spaces) {
         if (overlaps(space, other.cidr)) {
-          problem(spacePath, region.addressSpace, `an address space that does not overlap ${other.path} (${other.cidr.text}): peered networks need disjoint ranges`);
+          problem(
+            spacePath,
+            region.addressSpace,
+            `an address space that does not overlap ${other.path} (${other.cidr.text}): peered networks need disjoint ranges`,
+          );
         }
       }
       spaces.push({ path: spacePath, cidr: space });
     }
     const subnets: Block[] = [];
     for (const [tier, value] of Object.entries((region.subnets ?? {}) as Record<string, unknown>)) {
-      const entries = Array.isArray(value) ? value.map((v, j) => [`.${tier}[${j}]`, v] as const) : [[`.${tier}`, value] as const];
+      const entries = Array.isArray(value)
+        ? value.map((v, j) => [`.${tier}[${j}]`, v] as const)
+        : [[`.${tier}`, value] as const];
       for (const [suffix, text] of entries) {
         const path = `regions[${i}].subnets${suffix}`;
         const subnet = parse(path, text);
@@ -91,9 +101,11 @@ export function placementProblems(file: string, raw: unknown): ConfigProblem[] {
           problem(path, text, `a subnet inside the region's address space ${space.text}`);
         }
         for (const other of subnets) {
-          if (overlaps(subnet, other.cidr)) problem(path, text, `a subnet that does not overlap ${other.path} (${other.cidr.text})`);
+          if (overlaps(subnet, other.cidr))
+            problem(path, text, `a subnet that does not overlap ${other.path} (${other.cidr.text})`);
         }
-        if (subnet.prefixLength > 28) problem(path, text, "a subnet of /28 or larger (the cloud reserves addresses in every subnet)");
+        if (subnet.prefixLength > 28)
+          problem(path, text, "a subnet of /28 or larger (the cloud reserves addresses in every subnet)");
         subnets.push({ path, cidr: subnet });
       }
     }
@@ -119,12 +131,22 @@ function modelProblems(file: string, env: EnvironmentConfig, problems: ConfigPro
   if (env.cloud === "azure") {
     env.regions.forEach((region, i) => {
       if (catalogue[region.location] && !catalogue[region.location].zones) {
-        problem(`regions[${i}].location`, region.location, "a region with availability zones: web.zones and sql.zone place VMs in zones", "choose a zonal region of the same geography");
+        problem(
+          `regions[${i}].location`,
+          region.location,
+          "a region with availability zones: web.zones and sql.zone place VMs in zones",
+          "choose a zonal region of the same geography",
+        );
       }
     });
     checkRegionName("remoteState.location", env.remoteState.location);
     if (env.failover.mode === "automatic" && !env.failover.webhookExpiresOn) {
-      problem("failover.webhookExpiresOn", "(missing)", "a date (YYYY-MM-DD): automatic failover starts the runbook through an Automation webhook, which must expire", "set failover.webhookExpiresOn about a year ahead, or use mode: manual");
+      problem(
+        "failover.webhookExpiresOn",
+        "(missing)",
+        "a date (YYYY-MM-DD): automatic failover starts the runbook through an Automation webhook, which must expire",
+        "set failover.webhookExpiresOn about a year ahead, or use mode: manual",
+      );
     }
     env.management.allowedIpRanges.forEach((range, i) => {
       const parsed = parseCidr(range);
@@ -141,13 +163,21 @@ function modelProblems(file: string, env: EnvironmentConfig, problems: ConfigPro
     }
     const lb = env.globalLoadBalancer;
     if (lb.kind === "frontDoor" && lb.successfulSamplesRequired > lb.sampleSize) {
-      problem("globalLoadBalancer.successfulSamplesRequired", lb.successfulSamplesRequired, `at most sampleSize (${lb.sampleSize})`);
+      problem(
+        "globalLoadBalancer.successfulSamplesRequired",
+        lb.successfulSamplesRequired,
+        `at most sampleSize (${lb.sampleSize})`,
+      );
     }
   } else {
     env.regions.forEach((region, i) => {
       region.availabilityZones.forEach((zone, j) => {
         if (!zone.startsWith(region.location)) {
-          problem(`regions[${i}].availabilityZones[${j}]`, zone, `a zone of ${region.location}, such as ${region.location}a`);
+          problem(
+            `regions[${i}].availabilityZones[${j}]`,
+            zone,
+            `a zone of ${region.location}, such as ${region.location}a`,
+          );
         }
       });
       if (new Set(region.availabilityZones).size !== region.availabilityZones.length) {
@@ -157,12 +187,21 @@ function modelProblems(file: string, env: EnvironmentConfig, problems: ConfigPro
     checkRegionName("remoteState.region", env.remoteState.region);
     // The failover document waits with an aws:sleep of whole minutes (PT<n>M).
     if (!Number.isInteger(env.failover.confirmationMinutes)) {
-      problem("failover.confirmationMinutes", env.failover.confirmationMinutes, "a whole number of minutes on AWS (the failover document waits PT<n>M)", `use ${Math.ceil(env.failover.confirmationMinutes)}`);
+      problem(
+        "failover.confirmationMinutes",
+        env.failover.confirmationMinutes,
+        "a whole number of minutes on AWS (the failover document waits PT<n>M)",
+        `use ${Math.ceil(env.failover.confirmationMinutes)}`,
+      );
     }
   }
 
   if (!env.regions.some((r) => r.location === env.failover.activeDatabaseRegion)) {
-    problem("failover.activeDatabaseRegion", env.failover.activeDatabaseRegion, `one of the configured regions: ${env.regions.map((r) => r.location).join(", ")}`);
+    problem(
+      "failover.activeDatabaseRegion",
+      env.failover.activeDatabaseRegion,
+      `one of the configured regions: ${env.regions.map((r) => r.location).join(", ")}`,
+    );
   }
 
   // Names that Azure limits in length.
@@ -174,12 +213,22 @@ function modelProblems(file: string, env: EnvironmentConfig, problems: ConfigPro
         ["storage account", names.sqlBackupStorage, 24],
       ] as const) {
         if (name.length > max) {
-          problem("prefix", env.prefix, `a prefix short enough for the ${what} name ${name} (${name.length} characters, at most ${max})`, "shorten prefix or the environment name");
+          problem(
+            "prefix",
+            env.prefix,
+            `a prefix short enough for the ${what} name ${name} (${name.length} characters, at most ${max})`,
+            "shorten prefix or the environment name",
+          );
         }
       }
     }
     const global = globalNames(env);
-    if (global.frontDoorEndpoint.length > 46) problem("prefix", env.prefix, `a prefix short enough for the Front Door endpoint name ${global.frontDoorEndpoint} (at most 46 characters)`);
+    if (global.frontDoorEndpoint.length > 46)
+      problem(
+        "prefix",
+        env.prefix,
+        `a prefix short enough for the Front Door endpoint name ${global.frontDoorEndpoint} (at most 46 characters)`,
+      );
   }
 
   // Objectives: the recovery model must fit them.
@@ -203,7 +252,11 @@ function modelProblems(file: string, env: EnvironmentConfig, problems: ConfigPro
     }
     const rpoSeconds = env.dr.rpoMinutes * 60;
     if (env.sql.replication.lagAlertSeconds > rpoSeconds) {
-      problem("sql.replication.lagAlertSeconds", env.sql.replication.lagAlertSeconds, `at most the RPO, dr.rpoMinutes x 60 = ${rpoSeconds} s: lag beyond it is data the objective does not allow to lose`);
+      problem(
+        "sql.replication.lagAlertSeconds",
+        env.sql.replication.lagAlertSeconds,
+        `at most the RPO, dr.rpoMinutes x 60 = ${rpoSeconds} s: lag beyond it is data the objective does not allow to lose`,
+      );
     }
   }
   return problems;

@@ -57,7 +57,10 @@ function parseSuppressions(raw: unknown): Suppression[] {
   const list = Array.isArray(raw) ? raw : [raw];
   return list.map((entry) => {
     const e = (entry ?? {}) as Record<string, unknown>;
-    return { ruleId: typeof e.ruleId === "string" ? e.ruleId : String(e.ruleId), reason: typeof e.reason === "string" ? e.reason : "" };
+    return {
+      ruleId: typeof e.ruleId === "string" ? e.ruleId : String(e.ruleId),
+      reason: typeof e.reason === "string" ? e.reason : "",
+    };
   });
 }
 
@@ -65,7 +68,10 @@ function parseSuppressions(raw: unknown): Suppression[] {
  * Groups stacks by environment: stack names are `<env>-<role>` and environment names
  * contain no hyphen. Stacks of no configured environment form one group without config.
  */
-export function groupByEnvironment(stacks: readonly SynthesizedStack[], configs: readonly EnvironmentConfig[]): EnvironmentView[] {
+export function groupByEnvironment(
+  stacks: readonly SynthesizedStack[],
+  configs: readonly EnvironmentConfig[],
+): EnvironmentView[] {
   const groups = new Map<string | undefined, StackView[]>();
   for (const stack of stacks) {
     const env = configs.find((c) => stack.name.startsWith(`${c.environment}-`))?.environment;
@@ -86,13 +92,20 @@ export function groupByEnvironment(stacks: readonly SynthesizedStack[], configs:
  * (listed, not failing); a suppression naming no rule of the pack, or without a reason, is a
  * finding of its own, and so is a rule that throws (it must never pass by crashing).
  */
-export function evaluate(stacks: readonly SynthesizedStack[], rules: readonly Rule[], configs: readonly EnvironmentConfig[] = []): Finding[] {
+export function evaluate(
+  stacks: readonly SynthesizedStack[],
+  rules: readonly Rule[],
+  configs: readonly EnvironmentConfig[] = [],
+): Finding[] {
   const findings: Finding[] = [];
   const known = new Set(rules.map((r) => r.id));
   for (const env of groupByEnvironment(stacks, configs)) {
     for (const rule of rules) {
       const add = (kind: FindingKind) => (target: FindingTarget, problem: string, fix: string) => {
-        const suppression = "suppressions" in target ? target.suppressions.find((s) => s.ruleId === rule.id && s.reason.trim() !== "") : undefined;
+        const suppression =
+          "suppressions" in target
+            ? target.suppressions.find((s) => s.ruleId === rule.id && s.reason.trim() !== "")
+            : undefined;
         findings.push({
           ruleId: rule.id,
           kind,
@@ -118,13 +131,16 @@ export function evaluate(stacks: readonly SynthesizedStack[], rules: readonly Ru
     }
     for (const resource of env.stacks.flatMap((s) => s.resources)) {
       for (const s of resource.suppressions) {
-        const problem = !RULE_ID.test(s.ruleId) || !known.has(s.ruleId)
-          ? `suppresses "${s.ruleId}", which is not a rule of the policy pack`
-          : s.reason.trim() === ""
-            ? `suppresses ${s.ruleId} without a reason`
-            : undefined;
+        const problem =
+          !RULE_ID.test(s.ruleId) || !known.has(s.ruleId)
+            ? `suppresses "${s.ruleId}", which is not a rule of the policy pack`
+            : s.reason.trim() === ""
+              ? `suppresses ${s.ruleId} without a reason`
+              : undefined;
         if (!problem) {
-          const used = findings.some((f) => f.ruleId === s.ruleId && f.stack === resource.stack && f.address === resource.address);
+          const used = findings.some(
+            (f) => f.ruleId === s.ruleId && f.stack === resource.stack && f.address === resource.address,
+          );
           if (!used) {
             findings.push({
               ruleId: s.ruleId,

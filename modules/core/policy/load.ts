@@ -13,7 +13,9 @@ export function loadSynthesizedStacks(outdir: string): SynthesizedStack[] {
   try {
     manifest = JSON.parse(readFileSync(manifestPath, "utf8")) as Manifest;
   } catch (error) {
-    throw new Error(`policy: cannot read ${manifestPath} (${error instanceof Error ? error.message : String(error)}); run the policy on a directory written by app.synth()`);
+    throw new Error(
+      `policy: cannot read ${manifestPath} (${error instanceof Error ? error.message : String(error)}); run the policy on a directory written by app.synth()`,
+    );
   }
   return Object.entries(manifest.stacks ?? {}).map(([key, entry]) => {
     const file = join(outdir, entry.synthesizedStackPath ?? join("stacks", key, "cdk.tf.json"));

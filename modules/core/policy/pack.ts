@@ -24,7 +24,11 @@ export interface PolicyReport {
 }
 
 /** Pure: evaluates the pack over synthesized stacks. */
-export function runPolicyPack(stacks: readonly SynthesizedStack[], configs: readonly EnvironmentConfig[], rules: readonly Rule[] = POLICY_RULES): PolicyReport {
+export function runPolicyPack(
+  stacks: readonly SynthesizedStack[],
+  configs: readonly EnvironmentConfig[],
+  rules: readonly Rule[] = POLICY_RULES,
+): PolicyReport {
   const findings = evaluate(stacks, rules, configs);
   return {
     rulesEvaluated: rules.length,
@@ -47,7 +51,11 @@ export class PolicyViolationError extends Error {
  * policy-report.json into it and throws PolicyViolationError when anything fails (the caller
  * then discards the directory, so cdktf.out keeps its previous content).
  */
-export function enforcePolicy(outdir: string, configs: readonly EnvironmentConfig[], rules: readonly Rule[] = POLICY_RULES): PolicyReport {
+export function enforcePolicy(
+  outdir: string,
+  configs: readonly EnvironmentConfig[],
+  rules: readonly Rule[] = POLICY_RULES,
+): PolicyReport {
   const report = runPolicyPack(loadSynthesizedStacks(outdir), configs, rules);
   if (report.failures.length > 0) throw new PolicyViolationError(report);
   writeFileSync(join(outdir, POLICY_REPORT_FILE), `${JSON.stringify(report, null, 2)}\n`);
@@ -62,9 +70,16 @@ function location(f: Finding): string {
 export function renderPolicyReport(report: PolicyReport): string {
   const lines: string[] = [];
   if (report.failures.length > 0) {
-    lines.push(`Policy: ${report.failures.length} finding(s) fail synthesis (${report.rulesEvaluated} rules, ${report.stacksEvaluated} stacks):`);
+    lines.push(
+      `Policy: ${report.failures.length} finding(s) fail synthesis (${report.rulesEvaluated} rules, ${report.stacksEvaluated} stacks):`,
+    );
     for (const f of report.failures) {
-      const label = f.kind === "cannot-evaluate" ? "cannot evaluate" : f.kind === "invalid-suppression" ? "invalid suppression" : f.severity;
+      const label =
+        f.kind === "cannot-evaluate"
+          ? "cannot evaluate"
+          : f.kind === "invalid-suppression"
+            ? "invalid suppression"
+            : f.severity;
       lines.push(`  [${f.ruleId}] ${label}: ${location(f)}`, `      ${f.problem}`, `      fix: ${f.fix}`);
     }
   } else {
@@ -72,12 +87,18 @@ export function renderPolicyReport(report: PolicyReport): string {
   }
   if (report.suppressed.length > 0) {
     lines.push(`Policy: ${report.suppressed.length} suppressed finding(s):`);
-    for (const f of report.suppressed) lines.push(`  [${f.ruleId}] suppressed: ${location(f)}`, `      ${f.problem}`, `      reason: ${f.suppressedBecause}`);
+    for (const f of report.suppressed)
+      lines.push(
+        `  [${f.ruleId}] suppressed: ${location(f)}`,
+        `      ${f.problem}`,
+        `      reason: ${f.suppressedBecause}`,
+      );
   }
   if (report.unusedSuppressions.length > 0) {
     lines.push(`Policy: ${report.unusedSuppressions.length} suppression(s) no longer needed (remove them):`);
     for (const f of report.unusedSuppressions) lines.push(`  [${f.ruleId}] unused: ${location(f)}`);
   }
-  if (report.failures.length > 0) lines.push("Suppress a rule only with a reason: suppressRule(resource, ruleId, reason) (docs/policy.md).");
+  if (report.failures.length > 0)
+    lines.push("Suppress a rule only with a reason: suppressRule(resource, ruleId, reason) (docs/policy.md).");
   return lines.join("\n");
 }

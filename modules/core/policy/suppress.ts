@@ -22,7 +22,9 @@ export function suppressRule(resource: TerraformResource, ruleId: string, reason
     throw new Error(`suppressRule(${resource.node.path}): "${ruleId}" is not a rule ID such as AZ-NET-001`);
   }
   if (reason.trim().length < 20) {
-    throw new Error(`suppressRule(${resource.node.path}, ${ruleId}): the reason must say why the rule does not apply (at least 20 characters)`);
+    throw new Error(
+      `suppressRule(${resource.node.path}, ${ruleId}): the reason must say why the rule does not apply (at least 20 characters)`,
+    );
   }
   const list = recorded.get(resource) ?? [];
   list.push({ ruleId, reason: reason.trim() });

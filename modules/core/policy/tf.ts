@@ -30,12 +30,14 @@ export function read(attrs: Readonly<Record<string, unknown>>, path: string): Re
   for (const key of path.split(".")) {
     if (isExpression(current)) return { state: "unresolved", text: current };
     const [block, ...more] = blocks(current);
-    if (!block || more.length > 0) return block ? { state: "unresolved", text: `${more.length + 1} ${key} blocks` } : { state: "absent" };
+    if (!block || more.length > 0)
+      return block ? { state: "unresolved", text: `${more.length + 1} ${key} blocks` } : { state: "absent" };
     current = block[key];
     if (current === undefined || current === null) return { state: "absent" };
   }
   if (isExpression(current)) return { state: "unresolved", text: current };
-  if (Array.isArray(current) && current.some(isExpression)) return { state: "unresolved", text: JSON.stringify(current) };
+  if (Array.isArray(current) && current.some(isExpression))
+    return { state: "unresolved", text: JSON.stringify(current) };
   return { state: "known", value: current };
 }
 
@@ -91,7 +93,12 @@ function referencesInString(v: string): Reference[] {
     for (const m of expression.matchAll(REFERENCE)) {
       // `terraform.workspace`, `var.x`, `local.x` are not resources.
       if (m[2] === "terraform" || m[2] === "var" || m[2] === "local") continue;
-      found.push({ mode: m[1] ? "data" : "resource", type: m[2]!, name: m[3]!, attribute: (m[4] ?? "").replace(/^\./, "") });
+      found.push({
+        mode: m[1] ? "data" : "resource",
+        type: m[2]!,
+        name: m[3]!,
+        attribute: (m[4] ?? "").replace(/^\./, ""),
+      });
     }
   }
   if (parsed.size > 50_000) parsed.clear();
@@ -123,7 +130,12 @@ const REMOTE_STATE_PREFIX = "cross-stack-reference-input-";
  * token into `data.terraform_remote_state.cross-stack-reference-input-<stack>.outputs.<output>`
  * whose output in the source stack holds the original expression.
  */
-export function resolveReference(env: EnvironmentView, fromStack: string, ref: Reference, depth = 0): { resource: TfResource; attribute: string } | undefined {
+export function resolveReference(
+  env: EnvironmentView,
+  fromStack: string,
+  ref: Reference,
+  depth = 0,
+): { resource: TfResource; attribute: string } | undefined {
   if (depth > 8) return undefined;
   if (ref.mode === "data" && ref.type === "terraform_remote_state" && ref.name.startsWith(REMOTE_STATE_PREFIX)) {
     const source = env.stack(ref.name.slice(REMOTE_STATE_PREFIX.length));
@@ -150,7 +162,11 @@ export function referencedResource(env: EnvironmentView, fromStack: string, valu
 }
 
 /** Every resource a value refers to, followed across stacks (unresolvable ones are skipped). */
-export function referencedResources(env: EnvironmentView, fromStack: string, value: unknown): { resource: TfResource; attribute: string }[] {
+export function referencedResources(
+  env: EnvironmentView,
+  fromStack: string,
+  value: unknown,
+): { resource: TfResource; attribute: string }[] {
   return referencesIn(value)
     .map((ref) => resolveReference(env, fromStack, ref))
     .filter((r): r is { resource: TfResource; attribute: string } => r !== undefined);
@@ -192,4 +208,8 @@ export function rangeIncludes(range: PortRange, port: number): boolean {
 export const MANAGEMENT_PORTS = [22, 3389, 5985, 5986] as const;
 
 /** Managed VM resource types the rules treat as virtual machines. */
-export const AZURE_VM_TYPES = ["azurerm_linux_virtual_machine", "azurerm_windows_virtual_machine", "azurerm_virtual_machine"] as const;
+export const AZURE_VM_TYPES = [
+  "azurerm_linux_virtual_machine",
+  "azurerm_windows_virtual_machine",
+  "azurerm_virtual_machine",
+] as const;

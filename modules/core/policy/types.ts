@@ -59,7 +59,8 @@ export type Severity = "critical" | "high" | "medium" | "low";
 export type RuleCloud = "azure" | "aws" | "any";
 
 /** Where a finding points: a resource, or a stack-level block such as the backend. */
-export type FindingTarget = TfResource | { readonly stack: string; readonly address: string; readonly constructPath?: string };
+export type FindingTarget =
+  TfResource | { readonly stack: string; readonly address: string; readonly constructPath?: string };
 
 /** What a rule calls to report; the engine adds rule, suppression and location details. */
 export interface Reporter {

@@ -10,7 +10,9 @@ describe("config/schema.json", () => {
 
   test("lets editors flag unknown fields and tell the clouds apart", () => {
     const schema = JSON.parse(renderConfigJsonSchema());
-    const azure = schema.oneOf.find((s: { properties: { cloud: { const: string } } }) => s.properties.cloud.const === "azure");
+    const azure = schema.oneOf.find(
+      (s: { properties: { cloud: { const: string } } }) => s.properties.cloud.const === "azure",
+    );
     expect(azure.additionalProperties).toBe(false);
     expect(azure.properties.dr.properties.rtoMinutes).toMatchObject({ maximum: 360 });
   });

@@ -6,13 +6,22 @@ import { AzurermProvider } from "@cdktf/provider-azurerm/lib/provider";
 import { StorageAccount } from "@cdktf/provider-azurerm/lib/storage-account";
 import { evaluate } from "../../../../modules/core/policy/engine";
 import { loadSynthesizedStacks } from "../../../../modules/core/policy/load";
-import { enforcePolicy, POLICY_REPORT_FILE, POLICY_RULES, PolicyViolationError, renderPolicyReport, runPolicyPack } from "../../../../modules/core/policy/pack";
+import {
+  enforcePolicy,
+  POLICY_REPORT_FILE,
+  POLICY_RULES,
+  PolicyViolationError,
+  renderPolicyReport,
+  runPolicyPack,
+} from "../../../../modules/core/policy/pack";
 import { suppressRule } from "../../../../modules/core/policy/suppress";
 import type { Rule } from "../../../../modules/core/policy/types";
 import { azureConfig, stack, suppressed } from "./fixtures";
 
 const purgeRule = POLICY_RULES.find((r) => r.id === "AZ-KV-001")!;
-const vaultWithoutPurgeProtection = (attrs: Record<string, unknown> = {}) => [stack("prod-region-1", { azurerm_key_vault: { kv: attrs } })];
+const vaultWithoutPurgeProtection = (attrs: Record<string, unknown> = {}) => [
+  stack("prod-region-1", { azurerm_key_vault: { kv: attrs } }),
+];
 
 describe("policy engine", () => {
   test("a violation names the rule, stack, resource address, construct path, what is wrong and how to fix it", () => {
@@ -32,49 +41,136 @@ describe("policy engine", () => {
   });
 
   test("a value the rule cannot evaluate fails synthesis like a violation", () => {
-    const report = runPolicyPack(vaultWithoutPurgeProtection({ purge_protection_enabled: "${var.protect}" }), [], [purgeRule]);
-    expect(report.failures).toEqual([expect.objectContaining({ ruleId: "AZ-KV-001", kind: "cannot-evaluate", problem: expect.stringContaining("${var.protect}") })]);
+    const report = runPolicyPack(
+      vaultWithoutPurgeProtection({ purge_protection_enabled: "${var.protect}" }),
+      [],
+      [purgeRule],
+    );
+    expect(report.failures).toEqual([
+      expect.objectContaining({
+        ruleId: "AZ-KV-001",
+        kind: "cannot-evaluate",
+        problem: expect.stringContaining("${var.protect}"),
+      }),
+    ]);
   });
 
   test("a suppression with a reason lists the finding instead of failing", () => {
     const reason = "vault of a disposable lab environment, recreated on every run";
-    const report = runPolicyPack([stack("prod-region-1", { azurerm_key_vault: { kv: suppressed({}, [{ ruleId: "AZ-KV-001", reason }]) } })], [], [purgeRule]);
+    const report = runPolicyPack(
+      [stack("prod-region-1", { azurerm_key_vault: { kv: suppressed({}, [{ ruleId: "AZ-KV-001", reason }]) } })],
+      [],
+      [purgeRule],
+    );
     expect(report.failures).toEqual([]);
-    expect(report.suppressed).toEqual([expect.objectContaining({ ruleId: "AZ-KV-001", address: "azurerm_key_vault.kv", constructPath: "prod-region-1/kv", suppressedBecause: reason })]);
+    expect(report.suppressed).toEqual([
+      expect.objectContaining({
+        ruleId: "AZ-KV-001",
+        address: "azurerm_key_vault.kv",
+        constructPath: "prod-region-1/kv",
+        suppressedBecause: reason,
+      }),
+    ]);
   });
 
   test("a suppression covers only the rule it names", () => {
-    const report = runPolicyPack([stack("prod-region-1", { azurerm_key_vault: { kv: suppressed({}, [{ ruleId: "AZ-KV-002", reason: "irrelevant here, another rule entirely" }]) } })], [], POLICY_RULES.filter((r) => r.id.startsWith("AZ-KV")));
+    const report = runPolicyPack(
+      [
+        stack("prod-region-1", {
+          azurerm_key_vault: {
+            kv: suppressed({}, [{ ruleId: "AZ-KV-002", reason: "irrelevant here, another rule entirely" }]),
+          },
+        }),
+      ],
+      [],
+      POLICY_RULES.filter((r) => r.id.startsWith("AZ-KV")),
+    );
     expect(report.failures.map((f) => f.ruleId).sort()).toEqual(["AZ-KV-001", "AZ-KV-003"]);
     expect(report.suppressed.map((f) => f.ruleId)).toEqual(["AZ-KV-002"]);
   });
 
   test.each([
-    ["an unknown rule ID", { ruleId: "AZ-STG-003", reason: "a reason that is long enough to pass" }, /not a rule of the policy pack/],
-    ["a malformed rule ID", { ruleId: "kv purge", reason: "a reason that is long enough to pass" }, /not a rule of the policy pack/],
+    [
+      "an unknown rule ID",
+      { ruleId: "AZ-STG-003", reason: "a reason that is long enough to pass" },
+      /not a rule of the policy pack/,
+    ],
+    [
+      "a malformed rule ID",
+      { ruleId: "kv purge", reason: "a reason that is long enough to pass" },
+      /not a rule of the policy pack/,
+    ],
     ["no reason", { ruleId: "AZ-KV-001", reason: "" }, /without a reason/],
   ])("a suppression with %s is itself a failure", (_name, suppression, problem) => {
-    const report = runPolicyPack([stack("prod-region-1", { azurerm_key_vault: { kv: suppressed({ purge_protection_enabled: true }, [suppression]) } })], [], [purgeRule]);
-    expect(report.failures).toContainEqual(expect.objectContaining({ kind: "invalid-suppression", address: "azurerm_key_vault.kv", problem: expect.stringMatching(problem) }));
+    const report = runPolicyPack(
+      [
+        stack("prod-region-1", {
+          azurerm_key_vault: { kv: suppressed({ purge_protection_enabled: true }, [suppression]) },
+        }),
+      ],
+      [],
+      [purgeRule],
+    );
+    expect(report.failures).toContainEqual(
+      expect.objectContaining({
+        kind: "invalid-suppression",
+        address: "azurerm_key_vault.kv",
+        problem: expect.stringMatching(problem),
+      }),
+    );
   });
 
   test("a suppression whose rule no longer fires is listed for removal, without failing", () => {
-    const report = runPolicyPack([stack("prod-region-1", { azurerm_key_vault: { kv: suppressed({ purge_protection_enabled: true }, [{ ruleId: "AZ-KV-001", reason: "was needed before purge protection was enabled" }]) } })], [], [purgeRule]);
+    const report = runPolicyPack(
+      [
+        stack("prod-region-1", {
+          azurerm_key_vault: {
+            kv: suppressed({ purge_protection_enabled: true }, [
+              { ruleId: "AZ-KV-001", reason: "was needed before purge protection was enabled" },
+            ]),
+          },
+        }),
+      ],
+      [],
+      [purgeRule],
+    );
     expect(report.failures).toEqual([]);
-    expect(report.unusedSuppressions).toEqual([expect.objectContaining({ ruleId: "AZ-KV-001", kind: "unused-suppression", address: "azurerm_key_vault.kv" })]);
+    expect(report.unusedSuppressions).toEqual([
+      expect.objectContaining({ ruleId: "AZ-KV-001", kind: "unused-suppression", address: "azurerm_key_vault.kv" }),
+    ]);
     expect(renderPolicyReport(report)).toContain("[AZ-KV-001] unused: prod-region-1 azurerm_key_vault.kv");
   });
 
   test("a rule that throws fails synthesis instead of passing", () => {
-    const broken: Rule = { ...purgeRule, id: "GEN-TEST-001", check: () => { throw new Error("boom"); } };
+    const broken: Rule = {
+      ...purgeRule,
+      id: "GEN-TEST-001",
+      check: () => {
+        throw new Error("boom");
+      },
+    };
     const report = runPolicyPack(vaultWithoutPurgeProtection({ purge_protection_enabled: true }), [], [broken]);
-    expect(report.failures).toEqual([expect.objectContaining({ ruleId: "GEN-TEST-001", kind: "cannot-evaluate", problem: expect.stringContaining("boom") })]);
+    expect(report.failures).toEqual([
+      expect.objectContaining({
+        ruleId: "GEN-TEST-001",
+        kind: "cannot-evaluate",
+        problem: expect.stringContaining("boom"),
+      }),
+    ]);
   });
 
   test("rules see every stack of one environment together and no stack of another", () => {
     const seen: string[][] = [];
-    const spy: Rule = { ...purgeRule, id: "GEN-TEST-002", check: (env) => void seen.push(env.stacks.map((s) => s.name)) };
-    evaluate([stack("prod-networking"), stack("staging-networking"), stack("prod-region-1")], [spy], [azureConfig, { ...azureConfig, environment: "staging" }]);
+    const spy: Rule = {
+      ...purgeRule,
+      id: "GEN-TEST-002",
+      check: (env) => void seen.push(env.stacks.map((s) => s.name)),
+    };
+    evaluate(
+      [stack("prod-networking"), stack("staging-networking"), stack("prod-region-1")],
+      [spy],
+      [azureConfig, { ...azureConfig, environment: "staging" }],
+    );
     expect(seen).toEqual([["prod-networking", "prod-region-1"], ["staging-networking"]]);
   });
 
@@ -117,9 +213,14 @@ describe("policy at synthesis", () => {
       accountTier: "Standard",
       accountReplicationType: "GZRS",
       allowNestedItemsToBePublic: false,
-      blobProperties: { versioningEnabled: true, deleteRetentionPolicy: { days: 7 }, containerDeleteRetentionPolicy: { days: 7 } },
+      blobProperties: {
+        versioningEnabled: true,
+        deleteRetentionPolicy: { days: 7 },
+        containerDeleteRetentionPolicy: { days: 7 },
+      },
     });
-    if (suppress) suppressRule(account, "AZ-STO-004", "the SQL IaaS backup extension authenticates with the account key");
+    if (suppress)
+      suppressRule(account, "AZ-STO-004", "the SQL IaaS backup extension authenticates with the account key");
     app.synth();
     return work;
   }
@@ -127,16 +228,27 @@ describe("policy at synthesis", () => {
 
   test("reads suppressions written by suppressRule and writes them to policy-report.json", () => {
     const report = enforcePolicy(synthStorage(true), [], storageRules);
-    expect(report.suppressed).toEqual([expect.objectContaining({ ruleId: "AZ-STO-004", constructPath: "prod-bootstrap/state" })]);
+    expect(report.suppressed).toEqual([
+      expect.objectContaining({ ruleId: "AZ-STO-004", constructPath: "prod-bootstrap/state" }),
+    ]);
     const written = JSON.parse(readFileSync(join(work, POLICY_REPORT_FILE), "utf8"));
-    expect(written.suppressed).toEqual([expect.objectContaining({ ruleId: "AZ-STO-004", suppressedBecause: "the SQL IaaS backup extension authenticates with the account key" })]);
-    expect(renderPolicyReport(report)).toContain("[AZ-STO-004] suppressed: prod-bootstrap azurerm_storage_account.state");
+    expect(written.suppressed).toEqual([
+      expect.objectContaining({
+        ruleId: "AZ-STO-004",
+        suppressedBecause: "the SQL IaaS backup extension authenticates with the account key",
+      }),
+    ]);
+    expect(renderPolicyReport(report)).toContain(
+      "[AZ-STO-004] suppressed: prod-bootstrap azurerm_storage_account.state",
+    );
   });
 
   test("throws with every failing finding and writes no report", () => {
     const outdir = synthStorage(false);
     expect(() => enforcePolicy(outdir, [], storageRules)).toThrow(PolicyViolationError);
-    expect(() => enforcePolicy(outdir, [], storageRules)).toThrow(/\[AZ-STO-004\] high: prod-bootstrap azurerm_storage_account.state \(prod-bootstrap\/state\)[\s\S]*fix: set sharedAccessKeyEnabled: false/);
+    expect(() => enforcePolicy(outdir, [], storageRules)).toThrow(
+      /\[AZ-STO-004\] high: prod-bootstrap azurerm_storage_account.state \(prod-bootstrap\/state\)[\s\S]*fix: set sharedAccessKeyEnabled: false/,
+    );
     expect(existsSync(join(outdir, POLICY_REPORT_FILE))).toBe(false);
   });
 

@@ -1,4 +1,8 @@
-import type { AwsEnvironmentConfig, AzureEnvironmentConfig, EnvironmentConfig } from "../../../../modules/core/config/schema";
+import type {
+  AwsEnvironmentConfig,
+  AzureEnvironmentConfig,
+  EnvironmentConfig,
+} from "../../../../modules/core/config/schema";
 import type { Suppression } from "../../../../modules/core/policy/suppress";
 import type { SynthesizedStack, TerraformJson } from "../../../../modules/core/policy/types";
 
@@ -10,7 +14,13 @@ export function stack(name: string, resource: Resources = {}, more: Partial<Terr
     Object.entries(resource).map(([type, instances]) => [
       type,
       Object.fromEntries(
-        Object.entries(instances).map(([id, attrs]) => [id, { ...attrs, "//": { metadata: { path: `${name}/${id}`, uniqueId: id }, ...(attrs["//"] as object | undefined) } }]),
+        Object.entries(instances).map(([id, attrs]) => [
+          id,
+          {
+            ...attrs,
+            "//": { metadata: { path: `${name}/${id}`, uniqueId: id }, ...(attrs["//"] as object | undefined) },
+          },
+        ]),
       ),
     ]),
   );
@@ -63,20 +73,39 @@ export const azureConfig = config<AzureEnvironmentConfig>({
   },
   dr: { rtoMinutes: 60, rpoMinutes: 5 },
   failover: { mode: "automatic", confirmationMinutes: 5, activeDatabaseRegion: "westeurope" },
-  remoteState: { resourceGroupName: "rg-state", storageAccountName: "ststate", containerName: "tfstate", location: "westeurope" },
+  remoteState: {
+    resourceGroupName: "rg-state",
+    storageAccountName: "ststate",
+    containerName: "tfstate",
+    location: "westeurope",
+  },
 });
 
 export const trafficManagerConfig = config<AzureEnvironmentConfig>({
   ...azureConfig,
-  globalLoadBalancer: { kind: "trafficManager", probePath: "/health", probeProtocol: "HTTP", probeIntervalSeconds: 10, probeTimeoutSeconds: 5, toleratedFailures: 2, dnsTtlSeconds: 30 },
+  globalLoadBalancer: {
+    kind: "trafficManager",
+    probePath: "/health",
+    probeProtocol: "HTTP",
+    probeIntervalSeconds: 10,
+    probeTimeoutSeconds: 5,
+    toleratedFailures: 2,
+    dnsTtlSeconds: 30,
+  },
 });
 
 export const awsConfig = config<AwsEnvironmentConfig>({
   cloud: "aws",
   environment: "prod",
   regions: [
-    { location: "us-east-1", subnets: { web: ["10.40.10.0/24", "10.40.11.0/24"], data: ["10.40.20.0/24", "10.40.21.0/24"] } },
-    { location: "us-west-2", subnets: { web: ["10.41.10.0/24", "10.41.11.0/24"], data: ["10.41.20.0/24", "10.41.21.0/24"] } },
+    {
+      location: "us-east-1",
+      subnets: { web: ["10.40.10.0/24", "10.40.11.0/24"], data: ["10.40.20.0/24", "10.40.21.0/24"] },
+    },
+    {
+      location: "us-west-2",
+      subnets: { web: ["10.41.10.0/24", "10.41.11.0/24"], data: ["10.41.20.0/24", "10.41.21.0/24"] },
+    },
   ],
   sql: { dnsTtlSeconds: 30, replication: { lagAlertSeconds: 60, endpointPort: 5022 } },
   globalLoadBalancer: { kind: "globalAccelerator", probePath: "/health", probeIntervalSeconds: 10, thresholdCount: 3 },

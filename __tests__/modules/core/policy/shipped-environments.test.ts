@@ -48,14 +48,50 @@ describe("the shipped environments", () => {
   });
 
   /** Resources of one type in one stack of the synthesized output, to break on purpose. */
-  const resourcesOf = (stacks: SynthesizedStack[], stack: string, type: string) => Object.values(stacks.find((s) => s.name === stack)?.json.resource?.[type] ?? {});
+  const resourcesOf = (stacks: SynthesizedStack[], stack: string, type: string) =>
+    Object.values(stacks.find((s) => s.name === stack)?.json.resource?.[type] ?? {});
 
   test.each([
-    ["AZ-LB-001", "the Front Door origin group loses its health probe", (s: SynthesizedStack[]) => resourcesOf(s, "prod-global-lb", "azurerm_cdn_frontdoor_origin_group").forEach((g) => delete g.health_probe)],
-    ["AZ-NET-002", "the web NSG admits the internet instead of Front Door", (s: SynthesizedStack[]) => resourcesOf(s, "prod-networking", "azurerm_network_security_rule").filter((r) => r.source_address_prefix === "AzureFrontDoor.Backend").forEach((r) => (r.source_address_prefix = "Internet"))],
-    ["AZ-NET-004", "the SQL VM's NIC gets a public IP", (s: SynthesizedStack[]) => resourcesOf(s, "prod-region-2", "azurerm_network_interface").forEach((n) => [n.ip_configuration].flat().forEach((ip) => ((ip as Record<string, unknown>).public_ip_address_id = "${azurerm_public_ip.x.id}")))],
-    ["AZ-BAK-001", "region 1's VM backups disappear", (s: SynthesizedStack[]) => { const backups = s.find((x) => x.name === "prod-region-1")?.json.resource; if (backups) delete backups.azurerm_backup_protected_vm; }],
-    ["GEN-DR-001", "region 2's SQL VM is resized", (s: SynthesizedStack[]) => resourcesOf(s, "prod-region-2", "azurerm_windows_virtual_machine").forEach((vm) => (vm.size = "Standard_E64s_v5"))],
+    [
+      "AZ-LB-001",
+      "the Front Door origin group loses its health probe",
+      (s: SynthesizedStack[]) =>
+        resourcesOf(s, "prod-global-lb", "azurerm_cdn_frontdoor_origin_group").forEach((g) => delete g.health_probe),
+    ],
+    [
+      "AZ-NET-002",
+      "the web NSG admits the internet instead of Front Door",
+      (s: SynthesizedStack[]) =>
+        resourcesOf(s, "prod-networking", "azurerm_network_security_rule")
+          .filter((r) => r.source_address_prefix === "AzureFrontDoor.Backend")
+          .forEach((r) => (r.source_address_prefix = "Internet")),
+    ],
+    [
+      "AZ-NET-004",
+      "the SQL VM's NIC gets a public IP",
+      (s: SynthesizedStack[]) =>
+        resourcesOf(s, "prod-region-2", "azurerm_network_interface").forEach((n) =>
+          [n.ip_configuration]
+            .flat()
+            .forEach((ip) => ((ip as Record<string, unknown>).public_ip_address_id = "${azurerm_public_ip.x.id}")),
+        ),
+    ],
+    [
+      "AZ-BAK-001",
+      "region 1's VM backups disappear",
+      (s: SynthesizedStack[]) => {
+        const backups = s.find((x) => x.name === "prod-region-1")?.json.resource;
+        if (backups) delete backups.azurerm_backup_protected_vm;
+      },
+    ],
+    [
+      "GEN-DR-001",
+      "region 2's SQL VM is resized",
+      (s: SynthesizedStack[]) =>
+        resourcesOf(s, "prod-region-2", "azurerm_windows_virtual_machine").forEach(
+          (vm) => (vm.size = "Standard_E64s_v5"),
+        ),
+    ],
   ])("%s fails prod when %s", (ruleId, _what, breakIt) => {
     const stacks = loadSynthesizedStacks(outdir);
     expect(runPolicyPack(stacks, configs).failures.filter((f) => f.ruleId === ruleId)).toEqual([]);

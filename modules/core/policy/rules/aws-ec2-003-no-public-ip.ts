@@ -8,7 +8,8 @@ export const rule: Rule = {
   severity: "critical",
   cloud: "aws",
   mappings: ["CKV_AWS_88"],
-  checks: "aws_instance: associate_public_ip_address is explicitly false (unset, the subnet's map_public_ip_on_launch decides).",
+  checks:
+    "aws_instance: associate_public_ip_address is explicitly false (unset, the subnet's map_public_ip_on_launch decides).",
   check(env, report) {
     for (const instance of env.ofType("aws_instance")) {
       expectAttribute(report, instance, "associate_public_ip_address", {

@@ -13,14 +13,32 @@ export const rule: Rule = {
   checks:
     'No aws_iam_role_policy_attachment / aws_iam_policy_attachment attaches AdministratorAccess, PowerUserAccess or IAMFullAccess; no aws_iam_policy / aws_iam_role_policy (or the aws_iam_policy_document it uses) allows Action "*" on Resource "*".',
   check(env, report) {
-    for (const attachment of [...env.ofType("aws_iam_role_policy_attachment"), ...env.ofType("aws_iam_policy_attachment")]) {
+    for (const attachment of [
+      ...env.ofType("aws_iam_role_policy_attachment"),
+      ...env.ofType("aws_iam_policy_attachment"),
+    ]) {
       const arn = attachment.attrs.policy_arn;
-      if (typeof arn === "string" && BROAD_MANAGED.test(arn)) report.violation(attachment, `attaches ${arn}`, "grant the runbook only the actions it calls (ssm:*, ec2:Describe*, route53:ChangeResourceRecordSets on the zone ...)");
+      if (typeof arn === "string" && BROAD_MANAGED.test(arn))
+        report.violation(
+          attachment,
+          `attaches ${arn}`,
+          "grant the runbook only the actions it calls (ssm:*, ec2:Describe*, route53:ChangeResourceRecordSets on the zone ...)",
+        );
     }
     for (const policy of [...env.ofType("aws_iam_policy"), ...env.ofType("aws_iam_role_policy")]) {
       const verdict = allowsEverything(env, policy);
-      if (verdict === "yes") report.violation(policy, 'a statement allows Action "*" on Resource "*"', "list the actions and resources the role needs");
-      else if (verdict === "unknown") report.cannotEvaluate(policy, "the policy document is an expression the policy cannot read", "build it with jsonencode of a literal or an aws_iam_policy_document data source in the same stack");
+      if (verdict === "yes")
+        report.violation(
+          policy,
+          'a statement allows Action "*" on Resource "*"',
+          "list the actions and resources the role needs",
+        );
+      else if (verdict === "unknown")
+        report.cannotEvaluate(
+          policy,
+          "the policy document is an expression the policy cannot read",
+          "build it with jsonencode of a literal or an aws_iam_policy_document data source in the same stack",
+        );
     }
   },
 };
@@ -34,7 +52,9 @@ function allowsEverything(env: Parameters<Rule["check"]>[0], policy: TfResource)
     let statements: Record<string, unknown>[];
     try {
       const parsed = JSON.parse(blanked) as { Statement?: unknown };
-      statements = (Array.isArray(parsed.Statement) ? parsed.Statement : [parsed.Statement]).filter((s): s is Record<string, unknown> => typeof s === "object" && s !== null);
+      statements = (Array.isArray(parsed.Statement) ? parsed.Statement : [parsed.Statement]).filter(
+        (s): s is Record<string, unknown> => typeof s === "object" && s !== null,
+      );
     } catch {
       return "unknown";
     }
@@ -45,7 +65,11 @@ function allowsEverything(env: Parameters<Rule["check"]>[0], policy: TfResource)
   }
   const source = referencedResource(env, policy.stack, document);
   if (source?.type !== "aws_iam_policy_document") return "unknown";
-  return blocks(source.attrs.statement).some((s) => (s.effect ?? "Allow") === "Allow" && has(s.actions, "*") && has(s.resources, "*")) ? "yes" : "no";
+  return blocks(source.attrs.statement).some(
+    (s) => (s.effect ?? "Allow") === "Allow" && has(s.actions, "*") && has(s.resources, "*"),
+  )
+    ? "yes"
+    : "no";
 }
 
 const EXPRESSION = "<expression>";

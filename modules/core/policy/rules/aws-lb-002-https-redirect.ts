@@ -11,8 +11,15 @@ export const rule: Rule = {
   check(env, report) {
     for (const listener of env.ofType("aws_lb_listener")) {
       if (listener.attrs.protocol !== "HTTP") continue;
-      const redirects = blocks(listener.attrs.default_action).some((a) => a.type === "redirect" && blocks(a.redirect).some((r) => r.protocol === "HTTPS"));
-      if (!redirects) report.violation(listener, "the HTTP listener serves content instead of redirecting to HTTPS", 'set defaultAction: [{ type: "redirect", redirect: { protocol: "HTTPS", port: "443", statusCode: "HTTP_301" } }]');
+      const redirects = blocks(listener.attrs.default_action).some(
+        (a) => a.type === "redirect" && blocks(a.redirect).some((r) => r.protocol === "HTTPS"),
+      );
+      if (!redirects)
+        report.violation(
+          listener,
+          "the HTTP listener serves content instead of redirecting to HTTPS",
+          'set defaultAction: [{ type: "redirect", redirect: { protocol: "HTTPS", port: "443", statusCode: "HTTP_301" } }]',
+        );
     }
   },
 };

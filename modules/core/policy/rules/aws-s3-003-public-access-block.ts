@@ -15,12 +15,17 @@ export const rule: Rule = {
     for (const bucket of env.ofType("aws_s3_bucket")) {
       const blocks = configurationsOf(env, "aws_s3_bucket_public_access_block", bucket);
       if (blocks.length === 0) {
-        report.violation(bucket, "no aws_s3_bucket_public_access_block: a policy or ACL can make objects public", "add aws_s3_bucket_public_access_block with blockPublicAcls, blockPublicPolicy, ignorePublicAcls, restrictPublicBuckets all true");
+        report.violation(
+          bucket,
+          "no aws_s3_bucket_public_access_block: a policy or ACL can make objects public",
+          "add aws_s3_bucket_public_access_block with blockPublicAcls, blockPublicPolicy, ignorePublicAcls, restrictPublicBuckets all true",
+        );
         continue;
       }
       for (const b of blocks) {
         const off = SETTINGS.filter((s) => !isTrue(b.attrs[s]));
-        if (off.length > 0) report.violation(b, `${off.join(", ")} not true`, "set all four public access block settings to true");
+        if (off.length > 0)
+          report.violation(b, `${off.join(", ")} not true`, "set all four public access block settings to true");
       }
     }
   },

@@ -12,8 +12,15 @@ export const rule: Rule = {
   checks: "Every aws_s3_bucket has an aws_s3_bucket_ownership_controls with rule.object_ownership BucketOwnerEnforced.",
   check(env, report) {
     for (const bucket of env.ofType("aws_s3_bucket")) {
-      const enforced = configurationsOf(env, "aws_s3_bucket_ownership_controls", bucket).some((c) => blocks(c.attrs.rule).some((r) => r.object_ownership === "BucketOwnerEnforced"));
-      if (!enforced) report.violation(bucket, "object ACLs are still honoured", 'add aws_s3_bucket_ownership_controls with rule: { objectOwnership: "BucketOwnerEnforced" }');
+      const enforced = configurationsOf(env, "aws_s3_bucket_ownership_controls", bucket).some((c) =>
+        blocks(c.attrs.rule).some((r) => r.object_ownership === "BucketOwnerEnforced"),
+      );
+      if (!enforced)
+        report.violation(
+          bucket,
+          "object ACLs are still honoured",
+          'add aws_s3_bucket_ownership_controls with rule: { objectOwnership: "BucketOwnerEnforced" }',
+        );
     }
   },
 };

@@ -6,5 +6,11 @@ import type { EnvironmentView, TfResource } from "../types";
  * configure `bucket`: referenced by expression, or naming the same literal bucket.
  */
 export function configurationsOf(env: EnvironmentView, type: string, bucket: TfResource): TfResource[] {
-  return env.ofType(type).filter((c) => refersTo(env, c.stack, c.attrs.bucket, bucket) || (typeof c.attrs.bucket === "string" && c.attrs.bucket === bucket.attrs.bucket));
+  return env
+    .ofType(type)
+    .filter(
+      (c) =>
+        refersTo(env, c.stack, c.attrs.bucket, bucket) ||
+        (typeof c.attrs.bucket === "string" && c.attrs.bucket === bucket.attrs.bucket),
+    );
 }

@@ -17,23 +17,40 @@ export const rule: Rule = {
       for (const firewall of blocks(sp.attrs.security_policies).flatMap((p) => blocks(p.firewall))) {
         const policy = referencedResource(env, sp.stack, firewall.cdn_frontdoor_firewall_policy_id);
         if (!policy) {
-          report.cannotEvaluate(sp, "cdn_frontdoor_firewall_policy_id does not lead to a firewall policy in this environment", "pass firewallPolicy.id");
+          report.cannotEvaluate(
+            sp,
+            "cdn_frontdoor_firewall_policy_id does not lead to a firewall policy in this environment",
+            "pass firewallPolicy.id",
+          );
           continue;
         }
         if (!wafPrevents(policy)) continue;
         for (const assoc of blocks(firewall.association)) {
-          for (const domain of blocks(assoc.domain)) protectedDomains.push({ domainValue: domain.cdn_frontdoor_domain_id, stack: sp.stack });
+          for (const domain of blocks(assoc.domain))
+            protectedDomains.push({ domainValue: domain.cdn_frontdoor_domain_id, stack: sp.stack });
         }
       }
     }
     for (const policy of env.ofType("azurerm_cdn_frontdoor_firewall_policy")) {
       if (isFalse(policy.attrs.enabled)) report.violation(policy, "the WAF policy is disabled", "set enabled: true");
-      else if (policy.attrs.mode !== "Prevention") report.violation(policy, `the WAF policy is in ${String(policy.attrs.mode ?? "an unset")} mode: it logs attacks but lets them through`, 'set mode: "Prevention"');
+      else if (policy.attrs.mode !== "Prevention")
+        report.violation(
+          policy,
+          `the WAF policy is in ${String(policy.attrs.mode ?? "an unset")} mode: it logs attacks but lets them through`,
+          'set mode: "Prevention"',
+        );
     }
-    const domains = [...env.ofType("azurerm_cdn_frontdoor_endpoint"), ...env.ofType("azurerm_cdn_frontdoor_custom_domain")];
+    const domains = [
+      ...env.ofType("azurerm_cdn_frontdoor_endpoint"),
+      ...env.ofType("azurerm_cdn_frontdoor_custom_domain"),
+    ];
     for (const domain of domains) {
       if (!protectedDomains.some((p) => refersTo(env, p.stack, p.domainValue, domain))) {
-        report.violation(domain, "no enabled WAF policy in Prevention mode is associated with this domain", "add it to an azurerm_cdn_frontdoor_security_policy firewall association");
+        report.violation(
+          domain,
+          "no enabled WAF policy in Prevention mode is associated with this domain",
+          "add it to an azurerm_cdn_frontdoor_security_policy firewall association",
+        );
       }
     }
   },

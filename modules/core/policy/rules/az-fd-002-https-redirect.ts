@@ -7,7 +7,8 @@ export const rule: Rule = {
   severity: "medium",
   cloud: "azure",
   mappings: [],
-  checks: "azurerm_cdn_frontdoor_route: https_redirect_enabled is true (the default) and supported_protocols includes Https.",
+  checks:
+    "azurerm_cdn_frontdoor_route: https_redirect_enabled is true (the default) and supported_protocols includes Https.",
   check(env, report) {
     for (const route of env.ofType("azurerm_cdn_frontdoor_route")) {
       expectAttribute(report, route, "https_redirect_enabled", {

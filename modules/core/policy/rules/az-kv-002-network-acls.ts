@@ -8,7 +8,8 @@ export const rule: Rule = {
   severity: "high",
   cloud: "azure",
   mappings: ["CKV_AZURE_109", "AVD-AZU-0013"],
-  checks: "azurerm_key_vault: a network_acls block with default_action Deny (without it the vault accepts every network).",
+  checks:
+    "azurerm_key_vault: a network_acls block with default_action Deny (without it the vault accepts every network).",
   check(env, report) {
     for (const kv of env.ofType("azurerm_key_vault")) {
       expectAttribute(report, kv, "network_acls.default_action", {

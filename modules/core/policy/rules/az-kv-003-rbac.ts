@@ -12,17 +12,34 @@ export const rule: Rule = {
   severity: "medium",
   cloud: "azure",
   mappings: [],
-  checks: "azurerm_key_vault: rbac_authorization_enabled (or the older enable_rbac_authorization) is true and no access_policy block is set.",
+  checks:
+    "azurerm_key_vault: rbac_authorization_enabled (or the older enable_rbac_authorization) is true and no access_policy block is set.",
   check(env, report) {
     for (const kv of env.ofType("azurerm_key_vault")) {
-      const values = ["rbac_authorization_enabled", "enable_rbac_authorization"].map((name) => ({ name, value: read(kv.attrs, name) }));
+      const values = ["rbac_authorization_enabled", "enable_rbac_authorization"].map((name) => ({
+        name,
+        value: read(kv.attrs, name),
+      }));
       const unresolved = values.find((v) => v.value.state === "unresolved");
       if (values.some((v) => v.value.state === "known" && isTrue(v.value.value))) {
-        if (kv.attrs.access_policy !== undefined) report.violation(kv, "access_policy blocks are set on an RBAC vault", "remove accessPolicy and grant roles with azurerm_role_assignment");
+        if (kv.attrs.access_policy !== undefined)
+          report.violation(
+            kv,
+            "access_policy blocks are set on an RBAC vault",
+            "remove accessPolicy and grant roles with azurerm_role_assignment",
+          );
       } else if (unresolved && unresolved.value.state === "unresolved") {
-        report.cannotEvaluate(kv, `${unresolved.name} is ${shorten(unresolved.value.text)}`, "set rbacAuthorizationEnabled: true as a literal");
+        report.cannotEvaluate(
+          kv,
+          `${unresolved.name} is ${shorten(unresolved.value.text)}`,
+          "set rbacAuthorizationEnabled: true as a literal",
+        );
       } else {
-        report.violation(kv, "the vault uses access policies instead of Azure RBAC", "set rbacAuthorizationEnabled: true and grant Key Vault roles with azurerm_role_assignment");
+        report.violation(
+          kv,
+          "the vault uses access policies instead of Azure RBAC",
+          "set rbacAuthorizationEnabled: true and grant Key Vault roles with azurerm_role_assignment",
+        );
       }
     }
   },

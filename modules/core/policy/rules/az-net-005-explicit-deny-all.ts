@@ -25,11 +25,18 @@ export const rule: Rule = {
           lower(r.access) === "deny" &&
           r.protocol === "*" &&
           r.sources.some((s) => s === "*" || lower(s) === "any") &&
-          r.ports.some((p) => { const range = parsePortRange(p); return range?.from === 0 && range.to === 65535; }) &&
+          r.ports.some((p) => {
+            const range = parsePortRange(p);
+            return range?.from === 0 && range.to === 65535;
+          }) &&
           Number(priorityOf(r.resource, nsg, r.label)) < 65000,
       );
       if (!denyAll) {
-        report.violation(nsg, "no explicit inbound deny-all: the default AllowVnetInBound admits every peered region on every port", 'add an inbound rule { access: "Deny", protocol: "*", sourceAddressPrefix: "*", destinationPortRange: "*", priority: 4096 }');
+        report.violation(
+          nsg,
+          "no explicit inbound deny-all: the default AllowVnetInBound admits every peered region on every port",
+          'add an inbound rule { access: "Deny", protocol: "*", sourceAddressPrefix: "*", destinationPortRange: "*", priority: 4096 }',
+        );
       }
     }
   },

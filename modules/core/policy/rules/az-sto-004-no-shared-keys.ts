@@ -8,7 +8,8 @@ export const rule: Rule = {
   severity: "high",
   cloud: "azure",
   mappings: [],
-  checks: "azurerm_storage_account: shared_access_key_enabled is false (the provider default is true); callers use Entra ID.",
+  checks:
+    "azurerm_storage_account: shared_access_key_enabled is false (the provider default is true); callers use Entra ID.",
   check(env, report) {
     for (const sa of env.ofType("azurerm_storage_account")) {
       expectAttribute(report, sa, "shared_access_key_enabled", {

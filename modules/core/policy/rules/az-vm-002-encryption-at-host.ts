@@ -9,7 +9,8 @@ export const rule: Rule = {
   severity: "high",
   cloud: "azure",
   mappings: ["CKV_AZURE_151"],
-  checks: "azurerm_linux_virtual_machine and azurerm_windows_virtual_machine: encryption_at_host_enabled is true (the provider default is false).",
+  checks:
+    "azurerm_linux_virtual_machine and azurerm_windows_virtual_machine: encryption_at_host_enabled is true (the provider default is false).",
   check(env, report) {
     for (const vm of AZURE_VM_TYPES.slice(0, 2).flatMap((t) => env.ofType(t))) {
       expectAttribute(report, vm, "encryption_at_host_enabled", {

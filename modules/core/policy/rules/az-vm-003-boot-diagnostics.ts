@@ -8,11 +8,16 @@ export const rule: Rule = {
   severity: "low",
   cloud: "azure",
   mappings: [],
-  checks: "azurerm_linux_virtual_machine and azurerm_windows_virtual_machine have a boot_diagnostics block (an empty block uses managed storage).",
+  checks:
+    "azurerm_linux_virtual_machine and azurerm_windows_virtual_machine have a boot_diagnostics block (an empty block uses managed storage).",
   check(env, report) {
     for (const vm of AZURE_VM_TYPES.slice(0, 2).flatMap((t) => env.ofType(t))) {
       if (blocks(vm.attrs.boot_diagnostics).length === 0) {
-        report.violation(vm, "boot_diagnostics is not configured: serial console and boot screenshots are unavailable", "add bootDiagnostics: {} (managed storage account)");
+        report.violation(
+          vm,
+          "boot_diagnostics is not configured: serial console and boot screenshots are unavailable",
+          "add bootDiagnostics: {} (managed storage account)",
+        );
       }
     }
   },

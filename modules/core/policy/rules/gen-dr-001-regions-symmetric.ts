@@ -46,7 +46,9 @@ function signature(env: EnvironmentView, stack: StackView, report: Reporter): Ma
   };
   const azureVm = (r: TfResource) => {
     const image = blocks(r.attrs.source_image_reference)[0];
-    const imageText = image ? `${String(image.publisher)}/${String(image.offer)}/${String(image.sku)}@${String(image.version)}` : String(r.attrs.source_image_id ?? "no image");
+    const imageText = image
+      ? `${String(image.publisher)}/${String(image.offer)}/${String(image.sku)}@${String(image.version)}`
+      : String(r.attrs.source_image_id ?? "no image");
     return `${String(r.attrs.size)} ${imageText}`;
   };
   add("azurerm_linux_virtual_machine", azureVm);
@@ -61,11 +63,17 @@ function amiText(env: EnvironmentView, stack: StackView, instance: TfResource, r
   const ami = instance.attrs.ami;
   const lookup = referencedResource(env, stack.name, ami);
   if (lookup?.type === "aws_ami" && lookup.mode === "data") {
-    const filters = blocks(lookup.attrs.filter).map((f) => `${String(f.name)}=${JSON.stringify(f.values)}`).sort();
+    const filters = blocks(lookup.attrs.filter)
+      .map((f) => `${String(f.name)}=${JSON.stringify(f.values)}`)
+      .sort();
     return `ami(${JSON.stringify(lookup.attrs.owners)} ${filters.join(" ")})`;
   }
   if (typeof ami === "string" && !ami.includes("${")) {
-    report.cannotEvaluate(instance, `ami is the literal ${ami}: AMI IDs are regional, so the policy cannot tell whether both regions run the same image`, "look the AMI up by name in every region with a data aws_ami (owners + name filter)");
+    report.cannotEvaluate(
+      instance,
+      `ami is the literal ${ami}: AMI IDs are regional, so the policy cannot tell whether both regions run the same image`,
+      "look the AMI up by name in every region with a data aws_ami (owners + name filter)",
+    );
   }
   return `ami(${String(ami)})`;
 }

@@ -25,67 +25,128 @@ export const rule: Rule = {
     const model = modelRecovery({ ...expected, ...actual.inputs });
     for (const [key, value] of Object.entries(actual.inputs) as [keyof RecoveryModelInputs, number][]) {
       if (expected[key] !== value) {
-        report.violation(actual.target, `${key} is ${value} in the synthesized stack but ${String(expected[key])} in config/${config.environment}: the recovery model no longer describes what is deployed`, "build the probe settings from environment config (globalLoadBalancer)");
+        report.violation(
+          actual.target,
+          `${key} is ${value} in the synthesized stack but ${String(expected[key])} in config/${config.environment}: the recovery model no longer describes what is deployed`,
+          "build the probe settings from environment config (globalLoadBalancer)",
+        );
       }
     }
     const budget = config.dr.rtoMinutes * 60;
     if (model.rtoSeconds > budget) {
-      report.violation(actual.target, `modeled RTO with the synthesized probe settings is ${model.rtoSeconds} s (traffic ${model.trafficSeconds} s, database ${model.databaseSeconds} s), over the ${budget} s objective`, "shorten probe interval / failure count / TTLs or the confirmation window (see `npm run rto`)");
+      report.violation(
+        actual.target,
+        `modeled RTO with the synthesized probe settings is ${model.rtoSeconds} s (traffic ${model.trafficSeconds} s, database ${model.databaseSeconds} s), over the ${budget} s objective`,
+        "shorten probe interval / failure count / TTLs or the confirmation window (see `npm run rto`)",
+      );
     }
   },
 };
 
 interface Synthesized {
   readonly target: FindingTarget;
-  readonly inputs: Partial<Pick<RecoveryModelInputs, "probeIntervalSeconds" | "probeFailuresToUnhealthy" | "loadBalancerSwitchSeconds">>;
+  readonly inputs: Partial<
+    Pick<RecoveryModelInputs, "probeIntervalSeconds" | "probeFailuresToUnhealthy" | "loadBalancerSwitchSeconds">
+  >;
 }
 
 /** Worst case over every probe object of the balancer kind the config chose. */
-function synthesizedProbeInputs(env: EnvironmentView, expected: RecoveryModelInputs, report: Reporter): Synthesized | undefined {
+function synthesizedProbeInputs(
+  env: EnvironmentView,
+  expected: RecoveryModelInputs,
+  report: Reporter,
+): Synthesized | undefined {
   const config = env.config!;
   const kind = config.globalLoadBalancer.kind;
-  const numbers = (resource: TfResource, attrs: Record<string, unknown>, paths: readonly string[], defaults: readonly (number | undefined)[]): number[] | undefined => {
+  const numbers = (
+    resource: TfResource,
+    attrs: Record<string, unknown>,
+    paths: readonly string[],
+    defaults: readonly (number | undefined)[],
+  ): number[] | undefined => {
     const values: number[] = [];
     for (const [i, path] of paths.entries()) {
       const r: Read = read(attrs, path);
       const value = r.state === "known" ? asNumber(r.value) : r.state === "absent" ? defaults[i] : undefined;
       if (value === undefined) {
-        report.cannotEvaluate(resource, `${path} is ${r.state === "unresolved" ? shorten(r.text) : r.state === "absent" ? "not set" : JSON.stringify(r.state === "known" ? r.value : "")}: the probe timing cannot be checked against the RTO`, `set ${path} as a literal number`);
+        report.cannotEvaluate(
+          resource,
+          `${path} is ${r.state === "unresolved" ? shorten(r.text) : r.state === "absent" ? "not set" : JSON.stringify(r.state === "known" ? r.value : "")}: the probe timing cannot be checked against the RTO`,
+          `set ${path} as a literal number`,
+        );
         return undefined;
       }
       values.push(value);
     }
     return values;
   };
-  const worst = (items: { resource: TfResource; interval: number; failures: number; switchSeconds: number }[], type: string): Synthesized | undefined => {
+  const worst = (
+    items: { resource: TfResource; interval: number; failures: number; switchSeconds: number }[],
+    type: string,
+  ): Synthesized | undefined => {
     if (items.length === 0) {
       const stack = env.stacks.find((s) => s.name.endsWith("-global-lb")) ?? env.stacks[0];
-      if (stack) report.cannotEvaluate({ stack: stack.name, address: type }, `no ${type} found for the configured ${kind}: probe timing cannot be checked against the RTO`, "build the global load balancer from environment config");
+      if (stack)
+        report.cannotEvaluate(
+          { stack: stack.name, address: type },
+          `no ${type} found for the configured ${kind}: probe timing cannot be checked against the RTO`,
+          "build the global load balancer from environment config",
+        );
       return undefined;
     }
-    const slowest = [...items].sort((a, b) => b.interval * b.failures + b.switchSeconds - (a.interval * a.failures + a.switchSeconds))[0]!;
-    return { target: slowest.resource, inputs: { probeIntervalSeconds: slowest.interval, probeFailuresToUnhealthy: slowest.failures, loadBalancerSwitchSeconds: slowest.switchSeconds } };
+    const slowest = [...items].sort(
+      (a, b) => b.interval * b.failures + b.switchSeconds - (a.interval * a.failures + a.switchSeconds),
+    )[0]!;
+    return {
+      target: slowest.resource,
+      inputs: {
+        probeIntervalSeconds: slowest.interval,
+        probeFailuresToUnhealthy: slowest.failures,
+        loadBalancerSwitchSeconds: slowest.switchSeconds,
+      },
+    };
   };
 
   switch (kind) {
     case "frontDoor": {
       const items = env.ofType("azurerm_cdn_frontdoor_origin_group").flatMap((g) => {
-        const n = numbers(g, g.attrs as Record<string, unknown>, ["health_probe.interval_in_seconds", "load_balancing.sample_size", "load_balancing.successful_samples_required"], [100, 4, 3]);
+        const n = numbers(
+          g,
+          g.attrs as Record<string, unknown>,
+          [
+            "health_probe.interval_in_seconds",
+            "load_balancing.sample_size",
+            "load_balancing.successful_samples_required",
+          ],
+          [100, 4, 3],
+        );
         return n ? [{ resource: g, interval: n[0]!, failures: n[1]! - n[2]! + 1, switchSeconds: 0 }] : [];
       });
       return worst(items, "azurerm_cdn_frontdoor_origin_group");
     }
     case "trafficManager": {
       const items = env.ofType("azurerm_traffic_manager_profile").flatMap((p) => {
-        const n = numbers(p, p.attrs as Record<string, unknown>, ["monitor_config.interval_in_seconds", "monitor_config.tolerated_number_of_failures", "dns_config.ttl"], [30, 3, undefined]);
+        const n = numbers(
+          p,
+          p.attrs as Record<string, unknown>,
+          ["monitor_config.interval_in_seconds", "monitor_config.tolerated_number_of_failures", "dns_config.ttl"],
+          [30, 3, undefined],
+        );
         return n ? [{ resource: p, interval: n[0]!, failures: n[1]! + 1, switchSeconds: n[2]! }] : [];
       });
       return worst(items, "azurerm_traffic_manager_profile");
     }
     case "globalAccelerator": {
       const items = env.ofType("aws_globalaccelerator_endpoint_group").flatMap((g) => {
-        const n = numbers(g, g.attrs as Record<string, unknown>, ["health_check_interval_seconds", "threshold_count"], [30, 3]);
-        return n ? [{ resource: g, interval: n[0]!, failures: n[1]!, switchSeconds: expected.loadBalancerSwitchSeconds }] : [];
+        const n = numbers(
+          g,
+          g.attrs as Record<string, unknown>,
+          ["health_check_interval_seconds", "threshold_count"],
+          [30, 3],
+        );
+        return n
+          ? [{ resource: g, interval: n[0]!, failures: n[1]!, switchSeconds: expected.loadBalancerSwitchSeconds }]
+          : [];
       });
       return worst(items, "aws_globalaccelerator_endpoint_group");
     }

@@ -17,18 +17,39 @@ export const rule: Rule = {
   check(env, report) {
     const config = env.config;
     if (!config) return;
-    const subnets = (tier: "web" | "data") => config.regions.flatMap((r) => [r.subnets[tier]].flat()).map(parseCidr).filter((c): c is Cidr => typeof c !== "string");
+    const subnets = (tier: "web" | "data") =>
+      config.regions
+        .flatMap((r) => [r.subnets[tier]].flat())
+        .map(parseCidr)
+        .filter((c): c is Cidr => typeof c !== "string");
     const allowed = [
       { port: SQL_PORT, what: "SQL", tier: "web" as const, cidrs: subnets("web") },
       { port: config.sql.replication.endpointPort, what: "replication", tier: "data" as const, cidrs: subnets("data") },
     ];
-    const judge = (resource: TfResource, label: string, ranges: { from: number; to: number }[], sources: readonly unknown[], groupOk: (value: unknown) => boolean | undefined) => {
+    const judge = (
+      resource: TfResource,
+      label: string,
+      ranges: { from: number; to: number }[],
+      sources: readonly unknown[],
+      groupOk: (value: unknown) => boolean | undefined,
+    ) => {
       for (const a of allowed) {
         if (!ranges.some((r) => rangeIncludes(r, a.port))) continue;
         for (const source of sources) {
-          const verdict = typeof source === "string" && !isExpression(source) ? withinAny(source, a.cidrs) : groupOk(source);
-          if (verdict === undefined) report.cannotEvaluate(resource, `${label}: source ${shorten(String(source))} of the ${a.what} port ${a.port} cannot be evaluated`, `use the ${a.tier} subnets' CIDRs from the config`);
-          else if (!verdict) report.violation(resource, `${label} opens the ${a.what} port ${a.port} to ${String(source)}, which is not a ${a.tier} subnet`, `allow port ${a.port} only from the ${a.tier} subnets of every region`);
+          const verdict =
+            typeof source === "string" && !isExpression(source) ? withinAny(source, a.cidrs) : groupOk(source);
+          if (verdict === undefined)
+            report.cannotEvaluate(
+              resource,
+              `${label}: source ${shorten(String(source))} of the ${a.what} port ${a.port} cannot be evaluated`,
+              `use the ${a.tier} subnets' CIDRs from the config`,
+            );
+          else if (!verdict)
+            report.violation(
+              resource,
+              `${label} opens the ${a.what} port ${a.port} to ${String(source)}, which is not a ${a.tier} subnet`,
+              `allow port ${a.port} only from the ${a.tier} subnets of every region`,
+            );
         }
       }
     };

@@ -17,7 +17,12 @@ const SECRET_ATTRIBUTES: Readonly<Record<string, readonly string[]>> = {
   azurerm_key_vault_secret: ["value"],
   aws_secretsmanager_secret_version: ["secret_string", "secret_binary"],
   aws_ssm_parameter: ["value", "insecure_value"],
-  azurerm_storage_account: ["primary_access_key", "secondary_access_key", "primary_connection_string", "secondary_connection_string"],
+  azurerm_storage_account: [
+    "primary_access_key",
+    "secondary_access_key",
+    "primary_connection_string",
+    "secondary_connection_string",
+  ],
 };
 
 /** Literal assignments of a credential (`password=...`, `"ApiKey": "..."`) and key material. */
@@ -50,27 +55,49 @@ export const rule: Rule = {
   },
 };
 
-function checkValue(env: Parameters<Rule["check"]>[0], resource: TfResource, field: string, value: unknown, report: Parameters<Rule["check"]>[1]): void {
+function checkValue(
+  env: Parameters<Rule["check"]>[0],
+  resource: TfResource,
+  field: string,
+  value: unknown,
+  report: Parameters<Rule["check"]>[1],
+): void {
   for (const ref of referencesIn(value)) {
     const target = resolveReference(env, resource.stack, ref);
     if (!target) {
       if (ref.type === "terraform_remote_state") {
-        report.cannotEvaluate(resource, `${field} uses ${ref.type}.${ref.name}.${ref.attribute}, which cannot be followed to its source`, "pass only non-secret values (host names, vault URIs) into bootstrap data");
+        report.cannotEvaluate(
+          resource,
+          `${field} uses ${ref.type}.${ref.name}.${ref.attribute}, which cannot be followed to its source`,
+          "pass only non-secret values (host names, vault URIs) into bootstrap data",
+        );
       }
       // A reference to something outside the synthesized stacks is judged by its type.
       if (SECRET_ATTRIBUTES[ref.type]?.includes(ref.attribute.split(".")[0] ?? "")) {
-        report.violation(resource, `${field} embeds ${ref.type}.${ref.name}.${ref.attribute}, a secret`, "let the VM fetch the secret at boot with its managed identity / instance role (Key Vault, Secrets Manager)");
+        report.violation(
+          resource,
+          `${field} embeds ${ref.type}.${ref.name}.${ref.attribute}, a secret`,
+          "let the VM fetch the secret at boot with its managed identity / instance role (Key Vault, Secrets Manager)",
+        );
       }
       continue;
     }
     const attribute = target.attribute.split(".")[0] ?? "";
     if (SECRET_ATTRIBUTES[target.resource.type]?.includes(attribute)) {
-      report.violation(resource, `${field} embeds ${target.resource.address}.${attribute} (${target.resource.stack}), a secret: it lands in the VM model, the metadata service and the state`, "let the VM fetch the secret at boot with its managed identity / instance role (Key Vault, Secrets Manager)");
+      report.violation(
+        resource,
+        `${field} embeds ${target.resource.address}.${attribute} (${target.resource.stack}), a secret: it lands in the VM model, the metadata service and the state`,
+        "let the VM fetch the secret at boot with its managed identity / instance role (Key Vault, Secrets Manager)",
+      );
     }
   }
   const texts = stringsIn(value).flatMap((s) => [s, ...decodedBase64(s)]);
   if (texts.some((t) => SECRET_LITERALS.some((pattern) => pattern.test(t)))) {
-    report.violation(resource, `${field} contains what looks like a literal credential or private key`, "remove it; fetch secrets at boot from Key Vault / Secrets Manager with the VM's identity");
+    report.violation(
+      resource,
+      `${field} contains what looks like a literal credential or private key`,
+      "remove it; fetch secrets at boot from Key Vault / Secrets Manager with the VM's identity",
+    );
   }
 }
 

@@ -20,9 +20,14 @@ export interface Expectation {
 export function expectAttribute(report: Reporter, resource: TfResource, path: string, e: Expectation): void {
   const value = read(resource.attrs, path);
   if (value.state === "unresolved") {
-    report.cannotEvaluate(resource, `${path} is ${shorten(value.text)}, which the policy cannot evaluate; ${e.problem}`, `set ${path} to a literal so the policy can check it; ${e.fix}`);
+    report.cannotEvaluate(
+      resource,
+      `${path} is ${shorten(value.text)}, which the policy cannot evaluate; ${e.problem}`,
+      `set ${path} to a literal so the policy can check it; ${e.fix}`,
+    );
   } else if (value.state === "absent") {
-    if (e.whenAbsent === "violation") report.violation(resource, `${path} is not set (the provider default does not comply); ${e.problem}`, e.fix);
+    if (e.whenAbsent === "violation")
+      report.violation(resource, `${path} is not set (the provider default does not comply); ${e.problem}`, e.fix);
   } else if (!e.ok(value.value)) {
     report.violation(resource, `${path} is ${JSON.stringify(value.value)}; ${e.problem}`, e.fix);
   }
@@ -49,13 +54,21 @@ export function nsgRules(env: EnvironmentView): NsgRule[] {
     direction: rule.direction,
     access: rule.access,
     protocol: rule.protocol,
-    sources: [rule.source_address_prefix, ...asList(rule.source_address_prefixes), ...asList(rule.source_application_security_group_ids)].filter((s) => s !== undefined),
+    sources: [
+      rule.source_address_prefix,
+      ...asList(rule.source_address_prefixes),
+      ...asList(rule.source_application_security_group_ids),
+    ].filter((s) => s !== undefined),
     ports: [rule.destination_port_range, ...asList(rule.destination_port_ranges)].filter((p) => p !== undefined),
   });
   const inline = env
     .ofType("azurerm_network_security_group")
-    .flatMap((nsg) => blocks(nsg.attrs.security_rule).map((rule) => normalize(nsg, rule, `security_rule "${String(rule.name)}"`)));
-  const standalone = env.ofType("azurerm_network_security_rule").map((r) => normalize(r, r.attrs as Record<string, unknown>, `rule "${String(r.attrs.name)}"`));
+    .flatMap((nsg) =>
+      blocks(nsg.attrs.security_rule).map((rule) => normalize(nsg, rule, `security_rule "${String(rule.name)}"`)),
+    );
+  const standalone = env
+    .ofType("azurerm_network_security_rule")
+    .map((r) => normalize(r, r.attrs as Record<string, unknown>, `rule "${String(r.attrs.name)}"`));
   return [...inline, ...standalone];
 }
 
@@ -149,13 +162,16 @@ export function awsPortRange(rule: Ingress): Evaluated<PortRange> {
   for (const v of [rule.fromPort, rule.toPort]) if (isExpression(v)) return { ok: false, text: v };
   const from = Number(rule.fromPort);
   const to = Number(rule.toPort ?? rule.fromPort);
-  if (!Number.isFinite(from) || !Number.isFinite(to)) return { ok: false, text: `${String(rule.fromPort)}-${String(rule.toPort)}` };
+  if (!Number.isFinite(from) || !Number.isFinite(to))
+    return { ok: false, text: `${String(rule.fromPort)}-${String(rule.toPort)}` };
   return { ok: true, value: { from, to } };
 }
 
 /** Region stacks of an environment (`<env>-region-<n>`), in order. */
 export function regionStacks(env: EnvironmentView) {
-  return env.stacks.filter((s) => /-region-\d+$/.test(s.name)).sort((a, b) => regionNumber(a.name) - regionNumber(b.name));
+  return env.stacks
+    .filter((s) => /-region-\d+$/.test(s.name))
+    .sort((a, b) => regionNumber(a.name) - regionNumber(b.name));
 }
 
 function regionNumber(name: string): number {
