@@ -19,6 +19,7 @@ import { parseArgs, required, UsageError } from "../stack-order/args";
 import { summarizeRun } from "./load-run";
 import { parsePlan, PlanParseError } from "./plan-json";
 import { syncDriftIssue, upsertComment, type CommentApi, type IssueApi } from "./publish";
+import { parsePolicyReport } from "./policy";
 import { renderSummary } from "./render";
 import { stackWithoutPlan, summarizePlan, type EnvironmentSummary, type StackSummary } from "./summarize";
 
@@ -35,7 +36,7 @@ export interface CliDeps {
 }
 
 const SPEC = {
-  values: ["plans-dir", "out", "summary", "plan", "max-chars", "pr", "details-url", "expect"],
+  values: ["plans-dir", "out", "summary", "plan", "max-chars", "pr", "details-url", "expect", "policy"],
   flags: ["job-summary", "drift"],
 };
 
@@ -44,6 +45,8 @@ export async function main(argv: readonly string[], deps: CliDeps): Promise<numb
     const args = parseArgs(argv, SPEC);
     const maxChars = args.values.has("max-chars") ? positiveInt(required(args, "max-chars"), "--max-chars") : undefined;
     const detailsUrl = args.values.get("details-url")?.[0];
+    const policyFile = args.values.get("policy")?.[0];
+    const suppressions = policyFile ? parsePolicyReport(policyFile, readOrFail(policyFile, deps.readFile)) : [];
     switch (args.command) {
       case "summarize": {
         const summary = summarizeRun(required(args, "plans-dir"), deps.readFile);
@@ -51,14 +54,14 @@ export async function main(argv: readonly string[], deps: CliDeps): Promise<numb
         if (out) deps.writeFile(out, `${JSON.stringify(summary, null, 2)}\n`);
         if (args.flags.has("job-summary"))
           await deps.appendJobSummary(
-            renderSummary([summary], { title: `Terraform plan: ${summary.environment}`, detailsUrl }),
+            renderSummary([summary], { title: `Terraform plan: ${summary.environment}`, detailsUrl, suppressions }),
           );
         setChangeOutputs(deps, [summary]);
         if (!out && !args.flags.has("job-summary")) deps.stdout(`${JSON.stringify(summary, null, 2)}\n`);
         return 0;
       }
       case "render": {
-        deps.stdout(`${renderSummary(collect(args, deps), { maxChars, detailsUrl })}\n`);
+        deps.stdout(`${renderSummary(collect(args, deps), { maxChars, detailsUrl, suppressions })}\n`);
         return 0;
       }
       case "publish": {
@@ -82,7 +85,7 @@ export async function main(argv: readonly string[], deps: CliDeps): Promise<numb
             );
           }
         } else {
-          const body = renderSummary(environments, { maxChars, detailsUrl });
+          const body = renderSummary(environments, { maxChars, detailsUrl, suppressions });
           await deps.appendJobSummary(body);
           const action = await upsertComment(deps.github().comments, positiveInt(pr as string, "--pr"), "plan", body);
           deps.stdout(`plan comment ${action} on #${pr}\n`);

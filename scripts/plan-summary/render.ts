@@ -1,3 +1,4 @@
+import type { PolicySuppression } from "./policy";
 import {
   COUNT_KEYS,
   type ChangeEntry,
@@ -16,6 +17,8 @@ export interface RenderOptions {
   readonly title?: string;
   /** Where the reader finds everything that was cut (the workflow run). */
   readonly detailsUrl?: string;
+  /** Policy rules that resources are exempt from, listed so reviewers see every exemption. */
+  readonly suppressions?: readonly PolicySuppression[];
 }
 
 const SYMBOL: Record<ChangeEntry["kind"], string> = {
@@ -53,6 +56,16 @@ export function renderSummary(environments: readonly EnvironmentSummary[], optio
     warnings.length === 0
       ? []
       : [`### ⚠️ Needs attention before approving (${warnings.length})`, "", ...warnings.map(warningLine), ""];
+  const suppressions = options.suppressions ?? [];
+  const suppressionLines =
+    suppressions.length === 0
+      ? []
+      : [
+          `### Policy suppressions (${suppressions.length})`,
+          "",
+          ...suppressions.map((s) => `- \`${s.ruleId}\` ${s.stack} \`${s.address}\`: ${escapeInline(s.reason)}`),
+          "",
+        ];
   const tables = environments.flatMap(tableLines);
   const details = environments.flatMap((e) => e.stacks.map(detailBlock)).filter((b) => b.body.length > 0);
 
@@ -61,7 +74,7 @@ export function renderSummary(environments: readonly EnvironmentSummary[], optio
   const out = new Budget(maxChars - noteReserve);
   out.push(title, "", ...overview, "");
   const cutWarnings = out.pushWhileFits(warningLines);
-  const cutTableLines = out.pushWhileFits(tables);
+  const cutTableLines = out.pushWhileFits([...suppressionLines, ...tables]);
 
   let cutLines = 0;
   let cutStacks = 0;

@@ -1,3 +1,5 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { main, type CliDeps } from "../../../scripts/plan-summary/cli";
 import type { CommentApi, IssueApi } from "../../../scripts/plan-summary/publish";
 import type { RunRecord } from "../../../scripts/stack-order/run-record";
@@ -196,5 +198,42 @@ describe("plan-summary render", () => {
     const { deps, out } = harness({ "tmp/staging-region-1.json": fixtureText("staging-region-1.every-action.json") });
     expect(await main(["render", "--plan", "tmp/staging-region-1.json"], deps)).toBe(0);
     expect(out.stdout).toContain("| `staging-region-1` |");
+  });
+});
+
+describe("plan-summary and the policy report", () => {
+  // The report every synth writes; global-setup synthesized the shipped environments.
+  const shippedReport = readFileSync(
+    join(process.env.SHARED_SYNTH_DIR ?? "(no global-setup)", "shipped", "policy-report.json"),
+    "utf8",
+  );
+
+  test("lists every policy suppression of the synth, with its reason, above the stack tables", async () => {
+    const { deps, out } = harness({
+      "s.json": JSON.stringify({ environment: "prod", stacks: [] }),
+      "policy-report.json": shippedReport,
+    });
+    expect(await main(["render", "--summary", "s.json", "--policy", "policy-report.json"], deps)).toBe(0);
+    const suppressed = JSON.parse(shippedReport).suppressed as { ruleId: string; address: string }[];
+    expect(suppressed.length).toBeGreaterThan(0);
+    expect(out.stdout).toContain(`### Policy suppressions (${suppressed.length})`);
+    expect(out.stdout).toContain(
+      "`AZ-STO-004` prod-region-1 `azurerm_storage_account.sql_backup-storage_3BAA75BE`: SQL IaaS automated backup",
+    );
+  });
+
+  test.each([
+    ["not JSON", "{", "not valid JSON"],
+    ["not a policy report", "{}", "has no `suppressed` list"],
+    [
+      "an entry without a reason",
+      JSON.stringify({ suppressed: [{ ruleId: "AZ-STO-004", stack: "s", address: "a" }] }),
+      "suppressed[0].suppressedBecause",
+    ],
+  ])("rejects a policy report that is %s, naming the file", async (_case, text, message) => {
+    const { deps, out } = harness({ "s.json": JSON.stringify({ environment: "prod", stacks: [] }), "bad.json": text });
+    expect(await main(["render", "--summary", "s.json", "--policy", "bad.json"], deps)).toBe(1);
+    expect(out.stderr).toContain("bad.json: ");
+    expect(out.stderr).toContain(message);
   });
 });
