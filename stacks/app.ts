@@ -60,13 +60,23 @@ export function synthesizeAtomically(options: SynthesisOptions): SynthesisResult
       staging,
       selected.map((l) => l.config),
     );
-    const previous = existsSync(target) ? `${staging}.previous` : undefined;
-    if (previous) renameSync(target, previous);
-    renameSync(staging, target);
-    if (previous) rmSync(previous, { recursive: true, force: true });
+    swapInto(staging, target);
     return { environments: selected.map((l) => l.config.environment), stacks: stacks.map((s) => s.node.id), policy };
   } catch (error) {
     rmSync(staging, { recursive: true, force: true });
     throw error;
   }
+}
+
+/** Replaces `target` with `staging`; if the second rename fails, the previous output is put back. */
+function swapInto(staging: string, target: string): void {
+  const previous = existsSync(target) ? `${staging}.previous` : undefined;
+  if (previous) renameSync(target, previous);
+  try {
+    renameSync(staging, target);
+  } catch (error) {
+    if (previous) renameSync(previous, target);
+    throw error;
+  }
+  if (previous) rmSync(previous, { recursive: true, force: true });
 }
