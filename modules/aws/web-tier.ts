@@ -19,6 +19,8 @@ export interface WebTierProps {
   readonly key: KmsKey;
   /** The private database name the application connects to. */
   readonly databaseFqdn: string;
+  /** ARN of the Secrets Manager secret with the database credentials (read with the instance role). */
+  readonly databaseSecretArn: string;
 }
 
 /**
@@ -39,6 +41,7 @@ export class WebTier extends Construct {
     const userData = renderBootstrap("web-user-data.sh", {
       PROBE_PATH: env.globalLoadBalancer.probePath,
       DATABASE_FQDN: props.databaseFqdn,
+      DATABASE_SECRET_ARN: props.databaseSecretArn,
     });
     const instances = new Map<string, Instance>();
     for (let n = 1; n <= env.web.countPerRegion; n++) {

@@ -55,7 +55,13 @@ export class AwsRegionStack extends EnvironmentStack {
     });
     new KmsAlias(this, "data-key-alias", { name: names.dataKeyAlias, targetKeyId: this.key.keyId });
 
-    const webRole = new SsmInstanceRole(this, "web-role", { roleName: names.webRole });
+    this.sql = new SqlServer(this, "sql", { env, region, network, key: this.key });
+    // The application reads the database credentials at run time with its instance role, as
+    // on Azure: the role may read that one secret, and the bootstrap only names it.
+    const webRole = new SsmInstanceRole(this, "web-role", {
+      roleName: names.webRole,
+      readSecrets: { secretArns: [this.sql.adminSecret.arn], kmsKeyArn: this.key.arn },
+    });
     this.web = new WebTier(this, "web", {
       env,
       location: region.location,
@@ -63,8 +69,8 @@ export class AwsRegionStack extends EnvironmentStack {
       role: webRole,
       key: this.key,
       databaseFqdn: props.databaseZone.databaseFqdn,
+      databaseSecretArn: this.sql.adminSecret.arn,
     });
-    this.sql = new SqlServer(this, "sql", { env, region, network, key: this.key });
     this.loadBalancer = new RegionalLoadBalancer(this, "load-balancer", {
       env,
       location: region.location,

@@ -416,6 +416,24 @@ describe("AWS environment awsprod", () => {
         );
       });
 
+    test("lets the web servers read the database secret, and no other, with their instance role", () => {
+      const policies = r1()
+        .resources("aws_iam_role_policy")
+        .filter((p) => String(p.values["//"].metadata.path).includes("/web-role/"));
+      expect(policies).toHaveLength(1);
+      const statements = JSON.parse(policies[0].values.policy).Statement;
+      expect(statements[0]).toEqual({
+        Effect: "Allow",
+        Action: ["secretsmanager:GetSecretValue"],
+        Resource: [expect.stringMatching(/^\$\{aws_secretsmanager_secret\.sql_admin-secret_[0-9A-F]+\.arn\}$/)],
+      });
+      const userData = r1()
+        .resources("aws_instance")
+        .find((i) => i.values.tags.tier === "web")!.values.user_data as string;
+      expect(userData).toContain("DATABASE_SECRET_ARN");
+      expect(userData).not.toMatch(/password|random_password/i);
+    });
+
     test.each([
       "aws_instance",
       "aws_ebs_volume",
@@ -508,7 +526,7 @@ describe("AWS environment awsprod", () => {
       expect(JSON.stringify(r1().json.output ?? {})).not.toContain("random_password");
     });
 
-    test("lets the web instances talk to Systems Manager only, and the SQL instance read nothing but its own admin secret", () => {
+    test("gives web and SQL instances Systems Manager and, besides it, only the database's admin secret", () => {
       const attachments = values(r1(), "aws_iam_role_policy_attachment").filter(
         (a) => !String(a.policy_arn).includes("AWSBackup"),
       );
@@ -517,13 +535,14 @@ describe("AWS environment awsprod", () => {
         "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore",
       ]);
       const inline = values(r1(), "aws_iam_role_policy");
-      expect(inline).toHaveLength(1);
-      const statements = JSON.parse(inline[0].policy).Statement;
-      expect(statements[0]).toEqual({
-        Effect: "Allow",
-        Action: ["secretsmanager:GetSecretValue"],
-        Resource: ["${aws_secretsmanager_secret.sql_admin-secret_17FF177B.arn}"],
-      });
+      expect(inline).toHaveLength(2);
+      for (const policy of inline) {
+        expect(JSON.parse(policy.policy).Statement[0]).toEqual({
+          Effect: "Allow",
+          Action: ["secretsmanager:GetSecretValue"],
+          Resource: ["${aws_secretsmanager_secret.sql_admin-secret_17FF177B.arn}"],
+        });
+      }
     });
 
     test("serves HTTPS with the configured certificate and TLS 1.2+, and redirects HTTP to it", () => {

@@ -11,7 +11,8 @@ location = __PROBE_PATH__ {
     return 200 "ok\n";
 }
 CONF
-# The application reads its database host from here: the private name failover repoints.
+# The application reads its database host from here (the private name failover repoints) and
+# its credentials from Secrets Manager with the instance role: only the secret's ARN is here.
 install -d -m 0755 /etc/webapp
-printf 'DATABASE_HOST=%s\nDATABASE_PORT=1433\n' '__DATABASE_FQDN__' > /etc/webapp/database.env
+printf 'DATABASE_HOST=%s\nDATABASE_PORT=1433\nDATABASE_SECRET_ARN=%s\n' '__DATABASE_FQDN__' '__DATABASE_SECRET_ARN__' > /etc/webapp/database.env
 systemctl enable --now nginx
