@@ -1,5 +1,6 @@
 import { DataAwsCallerIdentity } from "@cdktf/provider-aws/lib/data-aws-caller-identity";
 import type { AwsProvider } from "@cdktf/provider-aws/lib/provider";
+import { SsmAssociation } from "@cdktf/provider-aws/lib/ssm-association";
 import type { SsmDocument } from "@cdktf/provider-aws/lib/ssm-document";
 import { Fn } from "cdktf";
 import type { Construct } from "constructs";
@@ -44,6 +45,8 @@ export class AwsDrRunbookStack extends EnvironmentStack {
   readonly automationRole: DrAutomationRole;
   readonly eventsRole: DrEventsRole;
   readonly readinessSchedule: ReadinessSchedule;
+  /** Runs the replication set-up document once, when created. */
+  readonly replicationSetup: SsmAssociation;
   /** Per region, by region name. */
   readonly regional: ReadonlyMap<string, RegionalDr>;
 
@@ -213,6 +216,17 @@ export class AwsDrRunbookStack extends EnvironmentStack {
         ] as const;
       }),
     );
+
+    // Replication as code: State Manager runs the set-up document once, as soon as the
+    // association exists (and again only if the association changes). Every step of the
+    // document is idempotent, so a re-run after adding a region only adds what is missing.
+    const homeDocuments = documents.get(env.regions[0].location) as DrDocuments;
+    this.replicationSetup = new SsmAssociation(this, "replication-setup", {
+      provider: home,
+      name: (homeDocuments.documents.get("configureReplication") as SsmDocument).name,
+      associationName: `${names.documents.configureReplication}-once`,
+      dependsOn: [homeDocuments.topologyParameter],
+    });
 
     // Readiness runs from the first region; a failover runbook reports its own evidence.
     this.readinessSchedule = new ReadinessSchedule(this, "readiness-schedule", {

@@ -399,6 +399,19 @@ describe("AWS environment awsprod", () => {
     });
   });
 
+  describe("replication", () => {
+    test("is set up as code: State Manager runs the idempotent set-up document once, from the first region", () => {
+      const association = stack("awsprod-dr-runbook").resources("aws_ssm_association");
+      expect(association).toHaveLength(1);
+      expect(association[0].values).toMatchObject({
+        association_name: "shop-awsprod-Initialize-SqlReplication-once",
+        provider: "aws.use1",
+        name: expect.stringMatching(/^\$\{aws_ssm_document\.runbooks-use1_configureReplication_[0-9A-F]+\.name\}$/),
+      });
+      expect(association[0].values.schedule_expression).toBeUndefined();
+    });
+  });
+
   describe("region-N", () => {
     const r1 = () => stack("awsprod-region-1");
     const r2 = () => stack("awsprod-region-2");
