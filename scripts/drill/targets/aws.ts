@@ -1,7 +1,7 @@
 import type { AwsEnvironmentConfig } from "../../../modules/core/config/schema";
 import { awsGlobalNames, awsRegionNames } from "../../../modules/core/naming";
 import type { Check, DatabaseNodeView, DrillTarget, FailoverObservation, FaultStep, TrafficSample } from "../types";
-import { regionFromHealth, UnsupportedFault } from "./cloud-common";
+import { regionFromHealth, UnsupportedFault, drillRegions, sleeperOf } from "./cloud-common";
 
 /**
  * The drill against a deployed AWS environment, through AWS SDK v3 (narrowed to the calls
@@ -71,13 +71,11 @@ export class AwsTarget implements DrillTarget {
     private readonly clients: AwsDrillClients,
     private readonly log: (line: string) => void,
   ) {
-    const primary = env.failover.activeDatabaseRegion;
-    const secondary = env.regions.map((r) => r.location).find((l) => l !== primary);
-    if (!secondary) throw new Error(`${env.environment}: no region other than the primary ${primary} to fail over to`);
+    const [primary, secondary] = drillRegions(env);
     this.regions = [primary, secondary];
     this.global = awsGlobalNames(env);
     this.names = { primary: awsRegionNames(env, primary), secondary: awsRegionNames(env, secondary) };
-    this.sleep = clients.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
+    this.sleep = sleeperOf(clients.sleep);
   }
 
   private webNames(which: "primary" | "secondary"): string[] {

@@ -9,6 +9,8 @@ import {
   parseRunbookResult,
   regionFromHealth,
   UnsupportedFault,
+  drillRegions,
+  sleeperOf,
 } from "./cloud-common";
 
 /**
@@ -94,13 +96,11 @@ export class AzureTarget implements DrillTarget {
     private readonly clients: AzureDrillClients,
     private readonly log: (line: string) => void,
   ) {
-    const primary = env.failover.activeDatabaseRegion;
-    const secondary = env.regions.map((r) => r.location).find((l) => l !== primary);
-    if (!secondary) throw new Error(`${env.environment}: no region other than the primary ${primary} to fail over to`);
+    const [primary, secondary] = drillRegions(env);
     this.regions = [primary, secondary];
     this.global = globalNames(env);
     this.names = { primary: regionNames(env, primary), secondary: regionNames(env, secondary) };
-    this.sleep = clients.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
+    this.sleep = sleeperOf(clients.sleep);
   }
 
   private webVms(which: "primary" | "secondary"): string[] {

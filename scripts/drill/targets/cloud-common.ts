@@ -77,3 +77,23 @@ export function regionFromHealth(body: string): string | undefined {
 }
 
 export class UnsupportedFault extends Error {}
+
+/**
+ * The drill's two regions: the configured active database region, and the first other region
+ * in configuration order, which the failover promotes.
+ */
+export function drillRegions(env: {
+  readonly environment: string;
+  readonly failover: { readonly activeDatabaseRegion: string };
+  readonly regions: readonly { readonly location: string }[];
+}): readonly [primary: string, secondary: string] {
+  const primary = env.failover.activeDatabaseRegion;
+  const secondary = env.regions.map((r) => r.location).find((l) => l !== primary);
+  if (!secondary) throw new Error(`${env.environment}: no region other than the primary ${primary} to fail over to`);
+  return [primary, secondary];
+}
+
+/** Waits in real time unless a test injected its own clock. */
+export function sleeperOf(injected?: (ms: number) => Promise<void>): (ms: number) => Promise<void> {
+  return injected ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
+}
