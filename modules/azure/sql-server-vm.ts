@@ -11,6 +11,7 @@ import { Construct } from "constructs";
 import type { AzureEnvironmentConfig } from "../core/config/schema";
 import { suppressRule } from "../core/policy/suppress";
 import type { RegionVault } from "./region-vault";
+import { HARDENED_VM_SETTINGS } from "./vm-defaults";
 
 type SqlTierConfig = AzureEnvironmentConfig["sql"];
 
@@ -85,12 +86,7 @@ export class SqlServerVm extends Construct {
       adminUsername: config.adminUsername,
       adminPassword: admin.password.result,
       sourceImageReference: { ...config.image },
-      osDisk: { caching: "ReadWrite", storageAccountType: "Premium_LRS" },
-      encryptionAtHostEnabled: true,
-      secureBootEnabled: true,
-      vtpmEnabled: true,
-      bootDiagnostics: {},
-      identity: { type: "SystemAssigned" },
+      ...HARDENED_VM_SETTINGS,
       patchMode: "AutomaticByOS",
       timezone: "UTC",
       tags: { ...props.tags, tier: "sql" },

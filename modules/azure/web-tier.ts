@@ -15,6 +15,7 @@ import { PrivateKey } from "@cdktf/provider-tls/lib/private-key";
 import { Construct } from "constructs";
 import type { AzureEnvironmentConfig } from "../core/config/schema";
 import type { RegionVault } from "./region-vault";
+import { HARDENED_VM_SETTINGS } from "./vm-defaults";
 
 type WebTierConfig = AzureEnvironmentConfig["web"];
 
@@ -126,12 +127,7 @@ export class WebTier extends Construct {
         networkInterfaceIds: [nic.id],
         adminUsername: config.adminUsername,
         sourceImageReference: { ...config.image },
-        osDisk: { caching: "ReadWrite", storageAccountType: "Premium_LRS" },
-        encryptionAtHostEnabled: true,
-        secureBootEnabled: true,
-        vtpmEnabled: true,
-        bootDiagnostics: {},
-        identity: { type: "SystemAssigned" },
+        ...HARDENED_VM_SETTINGS,
         tags: { ...props.tags, tier: "web" },
       };
       const vm =
