@@ -17,11 +17,10 @@ export function regionCode(env: Pick<EnvironmentConfig, "cloud">, location: stri
   return info.code;
 }
 
-export function stackNames(env: Pick<EnvironmentConfig, "environment" | "regions">) {
+export function stackNames(env: Pick<EnvironmentConfig, "environment">) {
   return {
     networking: `${env.environment}-networking`,
     region: (index: number) => `${env.environment}-region-${index + 1}`,
-    regions: env.regions.map((_, i) => `${env.environment}-region-${i + 1}`),
     globalLb: `${env.environment}-global-lb`,
     drRunbook: `${env.environment}-dr-runbook`,
     stateBootstrap: `${env.environment}-state-bootstrap`,

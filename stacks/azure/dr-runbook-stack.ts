@@ -11,7 +11,7 @@ import {
   type DrTopology,
 } from "../../runbooks/azure/topology-contract";
 import type { AzureEnvironmentConfig } from "../../modules/core/config/schema";
-import { commonTags, globalNames, regionNames } from "../../modules/core/naming";
+import { commonTags, globalNames, regionCode, regionNames } from "../../modules/core/naming";
 import { DrAutomation, type ScopedRole } from "../../modules/azure/dr-automation";
 import { FailoverAlerts } from "../../modules/azure/failover-alerts";
 import { FRONT_DOOR_ORIGIN_GROUP } from "../../modules/azure/front-door";
@@ -153,7 +153,7 @@ export class AzureDrRunbookStack extends EnvironmentStack {
         const names = regionNames(env, r.location);
         return {
           location: r.location,
-          code: names.sqlHostLabel.replace(/^sql-/, ""),
+          code: regionCode(env, r.location),
           resourceGroupName: names.resourceGroup,
           sqlVmName: names.sqlVm,
           sqlComputerName: names.sqlComputerName,

@@ -1,7 +1,7 @@
 import { ResourceGroup } from "@cdktf/provider-azurerm/lib/resource-group";
 import type { Construct } from "constructs";
 import type { AzureEnvironmentConfig } from "../../modules/core/config/schema";
-import { commonTags, globalNames, regionNames } from "../../modules/core/naming";
+import { commonTags, globalNames, regionCode, regionNames } from "../../modules/core/naming";
 import { DatabaseDns } from "../../modules/azure/database-dns";
 import { NetworkPeeringMesh } from "../../modules/azure/network-peering";
 import { RegionalNetwork } from "../../modules/azure/regional-network";
@@ -32,7 +32,7 @@ export class AzureNetworkingStack extends EnvironmentStack {
 
     this.regions = env.regions.map((region) => {
       const names = regionNames(env, region.location);
-      const code = names.sqlHostLabel.replace(/^sql-/, "");
+      const code = regionCode(env, region.location);
       const rg = new ResourceGroup(this, `network-rg-${code}`, {
         name: names.networkResourceGroup,
         location: region.location,
