@@ -15,7 +15,8 @@ interface Block {
  * model against the objectives. Runs only on a file that passed the schema.
  */
 export function semanticProblems(file: string, env: EnvironmentConfig): ConfigProblem[] {
-  return [...placementProblems(file, env), ...modelProblems(file, env, [])];
+  const placement = placementProblems(file, env);
+  return [...placement, ...modelProblems(file, env, placement.length === 0)];
 }
 
 /**
@@ -115,7 +116,8 @@ export function placementProblems(file: string, raw: unknown): ConfigProblem[] {
 }
 
 /** Checks of a file that passed the schema: zones, names, the recovery model. */
-function modelProblems(file: string, env: EnvironmentConfig, problems: ConfigProblem[]): ConfigProblem[] {
+function modelProblems(file: string, env: EnvironmentConfig, placementOk: boolean): ConfigProblem[] {
+  const problems: ConfigProblem[] = [];
   const problem = (path: string, value: unknown, expected: string, fix?: string) =>
     problems.push({ file, path, value: JSON.stringify(value), expected, ...(fix ? { fix } : {}) });
   const catalogue = REGIONS_BY_CLOUD[env.cloud];
@@ -125,7 +127,6 @@ function modelProblems(file: string, env: EnvironmentConfig, problems: ConfigPro
       problem(path, location, `a region name of ${env.cloud}`, suggestion ? `did you mean ${suggestion}?` : undefined);
     }
   };
-  const placementOk = placementProblems(file, env).length === 0;
 
   // Cloud-specific placement.
   if (env.cloud === "azure") {
