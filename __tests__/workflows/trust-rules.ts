@@ -408,7 +408,10 @@ export function checkRepositoryFiles(files: RepositoryFiles): Finding[] {
   if (!/report/i.test(files.security ?? "") || !/private|privately/i.test(files.security ?? ""))
     add("security-policy", "SECURITY.md", "SECURITY.md says how to report a vulnerability privately");
   const doc = files.pipelineDoc ?? "";
-  const section = /^## Threat model\n([\s\S]*?)(?=^## )/m.exec(doc)?.[1] ?? "";
+  const start = doc.search(/^## Threat model$/m);
+  const rest = start < 0 ? "" : doc.slice(start + "## Threat model".length);
+  const next = rest.search(/^## /m);
+  const section = next < 0 ? rest : rest.slice(0, next);
   const table = section.split("\n").filter((l) => l.startsWith("|"));
   if (
     table.length < 3 ||
