@@ -18,7 +18,7 @@ import { nodeCliIo, runCli } from "../lib/cli-io";
 import { parseArgs, required, UsageError } from "../stack-order/args";
 import { summarizeRun } from "./load-run";
 import { parsePlan, PlanParseError } from "./plan-json";
-import { syncDriftIssue, upsertComment, type CommentApi, type IssueApi } from "./publish";
+import { DEFAULT_BOT_LOGIN, syncDriftIssue, upsertComment, type CommentApi, type IssueApi } from "./publish";
 import { parsePolicyReport } from "./policy";
 import { renderSummary } from "./render";
 import { stackWithoutPlan, summarizePlan, type EnvironmentSummary, type StackSummary } from "./summarize";
@@ -33,6 +33,8 @@ export interface CliDeps {
   appendJobSummary(markdown: string): Promise<void>;
   /** Created only when publishing, so nothing reads tokens or the event at import time. */
   github(): { comments: CommentApi; issues: IssueApi };
+  /** The login the workflow posts as (github-actions[bot] unless it runs as an app). */
+  botLogin?: string;
 }
 
 const SPEC = {
@@ -79,7 +81,7 @@ export async function main(argv: readonly string[], deps: CliDeps): Promise<numb
               (st) => st.status === "failed" || st.status === "blocked" || st.status === "missing",
             );
             const state = hasChanges([env]) ? "drifted" : incomplete ? "unknown" : "clean";
-            const result = await syncDriftIssue(api, env.environment, state, body);
+            const result = await syncDriftIssue(api, env.environment, state, body, deps.botLogin);
             deps.stdout(
               `${env.environment}: drift issue ${result.action}${"issue" in result ? ` #${result.issue}` : ""}\n`,
             );
@@ -87,7 +89,13 @@ export async function main(argv: readonly string[], deps: CliDeps): Promise<numb
         } else {
           const body = renderSummary(environments, { maxChars, detailsUrl, suppressions });
           await deps.appendJobSummary(body);
-          const action = await upsertComment(deps.github().comments, positiveInt(pr as string, "--pr"), "plan", body);
+          const action = await upsertComment(
+            deps.github().comments,
+            positiveInt(pr as string, "--pr"),
+            "plan",
+            body,
+            deps.botLogin,
+          );
           deps.stdout(`plan comment ${action} on #${pr}\n`);
         }
         return 0;
@@ -221,5 +229,12 @@ function githubApis(): { comments: CommentApi; issues: IssueApi } {
 }
 
 if (require.main === module) {
-  runCli("plan-summary", main(process.argv.slice(2), { ...nodeCliIo(), github: githubApis }));
+  runCli(
+    "plan-summary",
+    main(process.argv.slice(2), {
+      ...nodeCliIo(),
+      github: githubApis,
+      botLogin: process.env.PLAN_SUMMARY_BOT_LOGIN || DEFAULT_BOT_LOGIN,
+    }),
+  );
 }
