@@ -37,6 +37,25 @@ export interface CliDeps {
   botLogin?: string;
 }
 
+export const USAGE = `Usage: npm run plan-summary -- <command> [options]
+
+Reviews Terraform plans as one bounded Markdown summary.
+
+Commands:
+  summarize --plans-dir DIR [--out FILE] [--job-summary] [--details-url URL]
+      run.json and plan documents of one environment -> value-free summary JSON
+  render (--summary FILE | --plans-dir DIR | --plan FILE)... [--max-chars N] [--policy FILE]
+      Markdown to stdout (--plan: one \`terraform show -json\` document; the stack is its file name)
+  publish --summary FILE... (--pr N | --drift) [--expect ENV]... [--details-url URL] [--policy FILE]
+      job summary, step outputs has_changes / has_destroy, and the pull-request comment or the
+      drift issue of each environment, updated in place; --expect names environments that must
+      appear (a missing summary is reported, not dropped). Needs GITHUB_TOKEN and
+      GITHUB_REPOSITORY; PLAN_SUMMARY_BOT_LOGIN names the author when posting as an app.
+
+Options:
+  -h, --help   this text
+`;
+
 const SPEC = {
   values: ["plans-dir", "out", "summary", "plan", "max-chars", "pr", "details-url", "expect", "policy"],
   flags: ["job-summary", "drift"],
@@ -45,6 +64,10 @@ const SPEC = {
 export async function main(argv: readonly string[], deps: CliDeps): Promise<number> {
   try {
     const args = parseArgs(argv, SPEC);
+    if (args.help) {
+      deps.stdout(USAGE);
+      return 0;
+    }
     const maxChars = args.values.has("max-chars") ? positiveInt(required(args, "max-chars"), "--max-chars") : undefined;
     const detailsUrl = args.values.get("details-url")?.[0];
     const policyFile = args.values.get("policy")?.[0];
@@ -106,7 +129,11 @@ export async function main(argv: readonly string[], deps: CliDeps): Promise<numb
         );
     }
   } catch (error) {
-    if (error instanceof UsageError || error instanceof PlanParseError) {
+    if (error instanceof UsageError) {
+      deps.stderr(`plan-summary: ${error.message}\nRun \`npm run plan-summary -- --help\` for the usage.\n`);
+      return 1;
+    }
+    if (error instanceof PlanParseError) {
       deps.stderr(`plan-summary: ${error.message}\n`);
       return 1;
     }
