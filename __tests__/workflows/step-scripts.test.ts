@@ -1,0 +1,218 @@
+/**
+ * The shell of the workflows' trust-critical steps, executed: each step's `run` text is taken
+ * from the workflow file and run under the workflow's own shell (bash -euo pipefail) in a
+ * scratch directory, with the GitHub files (GITHUB_OUTPUT, GITHUB_STEP_SUMMARY) and real gpg,
+ * sha256sum and jq. Tools that would reach GitHub (npm here) are fakes on PATH that record
+ * their arguments.
+ */
+import { spawnSync } from "node:child_process";
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import YAML from "yaml";
+
+const ROOT = join(__dirname, "..", "..");
+
+interface Workflow {
+  defaults?: { run?: { shell?: string } };
+  jobs: Record<string, { steps?: { name?: string; id?: string; run?: string }[] }>;
+}
+
+function stepScript(file: string, job: string, name: string): { shell: string; run: string } {
+  const doc = YAML.parse(readFileSync(join(ROOT, ".github", "workflows", file), "utf8")) as Workflow;
+  const step = doc.jobs[job]?.steps?.find((s) => s.name === name || s.id === name);
+  if (!step?.run) throw new Error(`${file}: jobs.${job} has no run step ${name}`);
+  return { shell: doc.defaults?.run?.shell ?? "bash -e {0}", run: step.run };
+}
+
+let work: string;
+beforeEach(() => {
+  work = mkdtempSync(join(tmpdir(), "step-scripts-"));
+});
+afterEach(() => rmSync(work, { recursive: true, force: true }));
+
+function write(path: string, text: string): void {
+  mkdirSync(dirname(join(work, path)), { recursive: true });
+  writeFileSync(join(work, path), text);
+}
+
+/** Runs a step the way the runner does: the script in a file, `{0}` in the shell replaced by it. */
+function runStep(step: { shell: string; run: string }, env: Record<string, string>) {
+  const script = join(work, `.step-${Math.random().toString(36).slice(2)}.sh`);
+  writeFileSync(script, step.run);
+  const [command, ...args] = step.shell.split(/\s+/).map((part) => (part === "{0}" ? script : part));
+  write(".github_output", "");
+  write(".step_summary", "");
+  const result = spawnSync(command, args, {
+    cwd: work,
+    encoding: "utf8",
+    env: {
+      PATH: `${join(work, ".bin")}:${process.env.PATH}`,
+      HOME: work,
+      GITHUB_OUTPUT: join(work, ".github_output"),
+      GITHUB_STEP_SUMMARY: join(work, ".step_summary"),
+      GITHUB_SHA: "0123456789abcdef0123456789abcdef01234567",
+      ...env,
+    },
+  });
+  const outputs = Object.fromEntries(
+    readFileSync(join(work, ".github_output"), "utf8")
+      .split("\n")
+      .filter((l) => l.includes("="))
+      .map((l) => [l.slice(0, l.indexOf("=")), l.slice(l.indexOf("=") + 1)]),
+  );
+  return { ...result, outputs, summary: readFileSync(join(work, ".step_summary"), "utf8") };
+}
+
+describe("saved plans: digest at plan time, verified before apply", () => {
+  const record = stepScript("deploy-environment.yml", "plan", "digest");
+  const verify = stepScript(
+    "deploy-environment.yml",
+    "apply",
+    "Verify the saved plans against the digest recorded at plan time",
+  );
+
+  function planned() {
+    write("plans/staging/run.json", '{"environment":"staging","stacks":[]}');
+    write("plans/staging/summary.json", "{}");
+    write("cdktf.out/manifest.json", "{}");
+    for (const stack of ["staging-networking", "staging-region-1"]) {
+      write(`cdktf.out/stacks/${stack}/cdk.tf.json`, `{"stack":"${stack}"}`);
+      write(`cdktf.out/stacks/${stack}/tfplan`, `plan of ${stack}`);
+      write(`cdktf.out/stacks/${stack}/.terraform.lock.hcl`, "# lock");
+    }
+    // Another environment's files are not part of staging's digest.
+    write("cdktf.out/stacks/prod-networking/tfplan", "prod plan");
+    const result = runStep(record, { ENVIRONMENT: "staging" });
+    expect(result.stderr).toBe("");
+    expect(result.status).toBe(0);
+    return result;
+  }
+
+  test("records one SHA-256 as a step output and shows it in the job summary", () => {
+    const result = planned();
+    expect(result.outputs.sha256).toMatch(/^[0-9a-f]{64}$/);
+    expect(result.summary).toContain(result.outputs.sha256);
+    const sums = readFileSync(join(work, "plans/staging/SHA256SUMS"), "utf8");
+    expect(sums).toContain("cdktf.out/stacks/staging-region-1/tfplan");
+    expect(sums).toContain("cdktf.out/stacks/staging-networking/.terraform.lock.hcl");
+    expect(sums).not.toContain("prod-networking");
+  });
+
+  test("the apply goes ahead when the files are the planned ones", () => {
+    const digest = planned().outputs.sha256;
+    const result = runStep(verify, { ENVIRONMENT: "staging", PLAN_SHA256: digest });
+    expect(result.status).toBe(0);
+    expect(result.summary).toContain(digest);
+  });
+
+  test("a saved plan changed after planning stops the apply", () => {
+    const digest = planned().outputs.sha256;
+    write("cdktf.out/stacks/staging-region-1/tfplan", "another plan");
+    const result = runStep(verify, { ENVIRONMENT: "staging", PLAN_SHA256: digest });
+    expect(result.status).not.toBe(0);
+    expect(result.stdout + result.stderr).toMatch(/staging-region-1\/tfplan: FAILED/);
+  });
+
+  test("a rewritten digest list that does not hash to the recorded digest stops the apply", () => {
+    const digest = planned().outputs.sha256;
+    write("cdktf.out/stacks/staging-region-1/tfplan", "another plan");
+    const sums = spawnSync("bash", ["-c", "sha256sum cdktf.out/stacks/staging-*/tfplan"], { cwd: work }).stdout;
+    write("plans/staging/SHA256SUMS", String(sums));
+    const result = runStep(verify, { ENVIRONMENT: "staging", PLAN_SHA256: digest });
+    expect(result.status).not.toBe(0);
+    expect(result.stdout).toMatch(/these are not the reviewed plans/);
+  });
+
+  test("no recorded digest is no apply", () => {
+    planned();
+    const result = runStep(verify, { ENVIRONMENT: "staging", PLAN_SHA256: "" });
+    expect(result.status).not.toBe(0);
+    expect(result.stdout).toMatch(/recorded no SHA-256/);
+  });
+});
+
+describe("errored.tfstate after a failed apply", () => {
+  const keep = stepScript("deploy-environment.yml", "apply", "errored");
+
+  /** A recovery key pair in its own keyring; returns the armored public key. */
+  function recoveryKey(): { publicKey: string; home: string } {
+    const home = join(work, ".recovery-gnupg");
+    mkdirSync(home, { mode: 0o700 });
+    const gpg = (...args: string[]) =>
+      spawnSync("gpg", ["--batch", "--homedir", home, "--passphrase", "", ...args], { encoding: "utf8" });
+    expect(gpg("--quick-generate-key", "recovery <recovery@example.invalid>", "ed25519", "cert", "0").status).toBe(0);
+    const fpr = /^fpr:+([0-9A-F]{40}):/m.exec(gpg("--list-keys", "--with-colons").stdout)?.[1] ?? "";
+    expect(gpg("--quick-add-key", fpr, "cv25519", "encr", "0").status).toBe(0);
+    return { publicKey: gpg("--armor", "--export").stdout, home };
+  }
+
+  test("is uploaded only encrypted, decrypts to the state, and the log says how to push it back", () => {
+    const state = '{"version":4,"serial":7,"resources":[{"secret":"s3cr3t"}]}';
+    write("cdktf.out/stacks/staging-region-1/errored.tfstate", state);
+    const { publicKey, home } = recoveryKey();
+    const result = runStep(keep, {
+      ENVIRONMENT: "staging",
+      STATE_RECOVERY_PUBLIC_KEY: publicKey,
+      ARTIFACT: "errored-state-staging-1",
+    });
+    expect(result.status).toBe(0);
+    expect(result.outputs.found).toBe("true");
+    const encrypted = join(work, "errored-state/staging-region-1.errored.tfstate.gpg");
+    expect(readFileSync(encrypted).includes("s3cr3t")).toBe(false);
+    const decrypted = spawnSync("gpg", ["--batch", "--homedir", home, "--decrypt", encrypted], { encoding: "utf8" });
+    expect(decrypted.stdout).toBe(state);
+    expect(result.stdout).toContain("terraform state push errored.tfstate");
+    expect(result.stdout).toContain("errored-state-staging-1");
+  });
+
+  test("without the recovery key the step fails loudly and uploads nothing", () => {
+    write("cdktf.out/stacks/staging-region-1/errored.tfstate", "{}");
+    const result = runStep(keep, { ENVIRONMENT: "staging", STATE_RECOVERY_PUBLIC_KEY: "", ARTIFACT: "a" });
+    expect(result.status).not.toBe(0);
+    expect(result.stdout).toMatch(/STATE_RECOVERY_PUBLIC_KEY is not set/);
+    expect(existsSync(join(work, "errored-state"))).toBe(false);
+    expect(result.outputs.found).toBeUndefined();
+  });
+
+  test("a failure that left no errored state uploads nothing", () => {
+    const result = runStep(keep, { ENVIRONMENT: "staging", STATE_RECOVERY_PUBLIC_KEY: "", ARTIFACT: "a" });
+    expect(result.status).toBe(0);
+    expect(result.outputs.found).toBeUndefined();
+  });
+});
+
+describe("the expected-environment list of the comment and drift steps", () => {
+  const steps = [
+    ["pr-plan.yml", "comment", "publish"],
+    ["drift.yml", "report", "Sync the drift issue of each environment"],
+  ] as const;
+
+  function fakeNpm(): void {
+    write(".bin/npm", `#!/usr/bin/env bash\nprintf '%s\\n' "$@" >"${join(work, "npm.args")}"\n`);
+    chmodSync(join(work, ".bin/npm"), 0o755);
+  }
+
+  test.each(steps)("%s passes every environment as --expect", (file, job, name) => {
+    fakeNpm();
+    const result = runStep(stepScript(file, job, name), {
+      ENVIRONMENTS: '[{"environment":"staging"},{"environment":"prod"}]',
+      PR_NUMBER: "3",
+      RUN_URL: "https://x",
+    });
+    expect(result.status).toBe(0);
+    const args = readFileSync(join(work, "npm.args"), "utf8");
+    expect(args).toContain("--expect\nstaging\n--expect\nprod\n");
+  });
+
+  test.each(steps)("%s stops when the environment list cannot be read (nothing published)", (file, job, name) => {
+    fakeNpm();
+    const result = runStep(stepScript(file, job, name), {
+      ENVIRONMENTS: "not json",
+      PR_NUMBER: "3",
+      RUN_URL: "https://x",
+    });
+    expect(result.status).not.toBe(0);
+    expect(existsSync(join(work, "npm.args"))).toBe(false);
+  });
+});
