@@ -223,6 +223,15 @@ export interface EngineSettings {
   readonly mode: "automatic" | "manual";
   /** Maintenance windows in which a down primary is expected (patching) and never failed over. */
   readonly maintenance: readonly MaintenanceWindow[];
+  /**
+   * The region this engine runs in, when it runs in one (the cloud hosts: one engine per region).
+   * Such an engine only ever promotes its own region: when the target it chooses is another
+   * region, it stands by and leaves the failover to that region's engine, whose lease is the one
+   * that counts. Every engine chooses with the same deterministic rule (the first reachable
+   * secondary in `regions` order whose lag is within the bound), so they agree on the target.
+   * @default - undefined: the engine may promote any region (the lab, people, drills)
+   */
+  readonly actingRegion?: string;
 }
 
 export interface MaintenanceWindow {
