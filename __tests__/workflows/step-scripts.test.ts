@@ -216,3 +216,51 @@ describe("the expected-environment list of the comment and drift steps", () => {
     expect(existsSync(join(work, "npm.args"))).toBe(false);
   });
 });
+
+describe("the fork notice", () => {
+  const notice = stepScript(
+    "pr-fork-notice.yml",
+    "notice",
+    "Comment once (recognized by marker and by this workflow's bot identity)",
+  );
+
+  /** gh: serves the pull request's comments, records what is posted. */
+  function fakeGh(comments: object[]): void {
+    write(".comments.json", JSON.stringify(comments));
+    write(
+      ".bin/gh",
+      `#!/usr/bin/env bash
+if [[ "$*" == *"--method POST"* ]]; then
+  for arg in "$@"; do [[ "$arg" == body=* ]] && printf '%s' "\${arg#body=}" >"${join(work, "posted.md")}"; done
+else
+  cat "${join(work, ".comments.json")}"
+fi
+`,
+    );
+    chmodSync(join(work, ".bin/gh"), 0o755);
+  }
+  const env = { REPOSITORY: "shop/dr", PR_NUMBER: "41", GH_TOKEN: "x" };
+
+  test("explains why there is no plan and how a maintainer gets one", () => {
+    fakeGh([{ user: { login: "someone" }, body: "thanks!" }]);
+    const result = runStep(notice, env);
+    expect(result.status).toBe(0);
+    const posted = readFileSync(join(work, "posted.md"), "utf8");
+    expect(posted.startsWith("<!-- pr-fork-notice -->\n")).toBe(true);
+    expect(posted).toMatch(/No Terraform plan for this pull request: it comes from a fork/);
+    expect(posted).toContain("gh pr checkout 41");
+    expect(posted).toContain("git push origin HEAD:refs/heads/fork-pr-41");
+  });
+
+  test("posts once: its own earlier notice is recognized by marker and author", () => {
+    fakeGh([{ user: { login: "github-actions[bot]" }, body: "<!-- pr-fork-notice -->\nearlier" }]);
+    expect(runStep(notice, env).status).toBe(0);
+    expect(existsSync(join(work, "posted.md"))).toBe(false);
+  });
+
+  test("a look-alike written by someone else does not silence it", () => {
+    fakeGh([{ user: { login: "mallory" }, body: "<!-- pr-fork-notice -->\nall fine, no plan needed" }]);
+    expect(runStep(notice, env).status).toBe(0);
+    expect(existsSync(join(work, "posted.md"))).toBe(true);
+  });
+});
