@@ -264,3 +264,95 @@ fi
     expect(existsSync(join(work, "posted.md"))).toBe(true);
   });
 });
+
+describe("the Terraform download", () => {
+  const action = YAML.parse(readFileSync(join(ROOT, ".github/actions/setup-terraform/action.yml"), "utf8")) as {
+    runs: { steps: { name?: string; shell: string; run: string; env: Record<string, string> }[] };
+  };
+  const install = action.runs.steps.find((s) => s.name === "Download, verify and install Terraform");
+  if (!install) throw new Error("setup-terraform has no download step");
+  const step = { shell: install.shell, run: install.run };
+  const VERSION = "1.13.4";
+  const archive = `terraform_${VERSION}_linux_amd64.zip`;
+
+  /**
+   * A release server on disk (curl is a fake that copies from it) whose SHA256SUMS is signed
+   * by a key made here; returns that key's fingerprint.
+   */
+  function release(options: { tamper?: "archive" | "sums" } = {}): string {
+    const home = join(work, ".release-gnupg");
+    mkdirSync(home, { mode: 0o700 });
+    const gpg = (...args: string[]) =>
+      spawnSync("gpg", ["--batch", "--homedir", home, "--passphrase", "", ...args], { cwd: work, encoding: "utf8" });
+    expect(gpg("--quick-generate-key", "release <release@example.invalid>", "ed25519", "cert,sign", "0").status).toBe(
+      0,
+    );
+    const fpr = /^fpr:+([0-9A-F]{40}):/m.exec(gpg("--list-keys", "--with-colons").stdout)?.[1] ?? "";
+    expect(gpg("--quick-add-key", fpr, "ed25519", "sign", "0").status).toBe(0);
+    const server = join(work, "server");
+    write("server/terraform", "#!/bin/sh\necho Terraform v1.13.4\n");
+    spawnSync("zip", ["-q", archive, "terraform"], { cwd: server });
+    const sum = spawnSync("sha256sum", [archive], { cwd: server, encoding: "utf8" }).stdout;
+    write(`server/terraform_${VERSION}_SHA256SUMS`, `${"0".repeat(64)}  terraform_${VERSION}_darwin_arm64.zip\n${sum}`);
+    expect(
+      gpg(
+        "--output",
+        join(server, `terraform_${VERSION}_SHA256SUMS.sig`),
+        "--detach-sign",
+        join(server, `terraform_${VERSION}_SHA256SUMS`),
+      ).status,
+    ).toBe(0);
+    writeFileSync(join(server, "pgp-key.txt"), gpg("--armor", "--export").stdout);
+    if (options.tamper === "archive") write(`server/${archive}`, "not the signed archive");
+    if (options.tamper === "sums") write(`server/terraform_${VERSION}_SHA256SUMS`, `${"1".repeat(64)}  ${archive}\n`);
+    write(
+      ".bin/curl",
+      `#!/usr/bin/env bash\nout=""; url=""\nwhile (($#)); do case "$1" in --output) out="$2"; shift 2;; --proto) shift 2;; -*) shift;; *) url="$1"; shift;; esac; done\ncp "${server}/$(basename "$url")" "$out"\n`,
+    );
+    chmodSync(join(work, ".bin/curl"), 0o755);
+    return fpr;
+  }
+
+  const runInstall = (fingerprint: string) => {
+    write(".github_path", "");
+    mkdirSync(join(work, "runner-temp"), { recursive: true });
+    return runStep(step, {
+      VERSION,
+      HASHICORP_KEY_FINGERPRINT: fingerprint,
+      RUNNER_OS: "Linux",
+      RUNNER_ARCH: "X64",
+      RUNNER_TEMP: join(work, "runner-temp"),
+      GITHUB_PATH: join(work, ".github_path"),
+    });
+  };
+
+  test("installs the archive whose SHA-256 the signed SHA256SUMS lists", () => {
+    const result = runInstall(release());
+    expect(result.stderr).toBe("");
+    expect(result.status).toBe(0);
+    expect(existsSync(join(work, "runner-temp/terraform-bin/terraform"))).toBe(true);
+    expect(readFileSync(join(work, ".github_path"), "utf8")).toContain("runner-temp/terraform-bin");
+  });
+
+  test("refuses SHA256SUMS signed by any key but the pinned one (HashiCorp's)", () => {
+    release();
+    const result = runInstall(install.env.HASHICORP_KEY_FINGERPRINT);
+    expect(install.env.HASHICORP_KEY_FINGERPRINT).toBe("C874011F0AB405110D02105534365D9472D7468F");
+    expect(result.status).not.toBe(0);
+    expect(result.stdout).toMatch(/is not signed by HashiCorp's key/);
+    expect(existsSync(join(work, "runner-temp/terraform-bin"))).toBe(false);
+  });
+
+  test("refuses a SHA256SUMS changed after it was signed", () => {
+    const result = runInstall(release({ tamper: "sums" }));
+    expect(result.status).not.toBe(0);
+    expect(existsSync(join(work, "runner-temp/terraform-bin"))).toBe(false);
+  });
+
+  test("refuses an archive whose SHA-256 is not the signed one", () => {
+    const result = runInstall(release({ tamper: "archive" }));
+    expect(result.status).not.toBe(0);
+    expect(result.stdout + result.stderr).toMatch(/FAILED/);
+    expect(existsSync(join(work, "runner-temp/terraform-bin"))).toBe(false);
+  });
+});
