@@ -729,6 +729,9 @@ export class FailoverEngine {
       return { outcome: "done", detail: `${region} serves again` };
     });
 
+    // The returning region's own copy of the name may still lead to itself (it was down at the failover).
+    await this.step(run, "repoint", () => this.repoint(run, primary));
+
     await this.step(run, "restore-traffic", async () => {
       if (await this.a.traffic.isServing(region)) return { outcome: "skipped", detail: `${region} already serves` };
       await this.a.traffic.restore(region);
@@ -772,8 +775,12 @@ export class FailoverEngine {
         changed.push(client);
       } catch (error) {
         if (error instanceof LeaseLostError) throw error;
-        if (!bestEffort) throw new Error(`repointing ${client}'s name at ${target} failed: ${message(error)}`);
-        problems.push(`${client} (failed region, best effort): ${message(error)}`);
+        // A region whose database is down as well is a failed region: its name is best effort too.
+        const down =
+          !bestEffort &&
+          !(await this.a.database.probe(client, this.settings.probeTimeoutMs).catch(() => ({ ok: false }))).ok;
+        if (!bestEffort && !down) throw new Error(`repointing ${client}'s name at ${target} failed: ${message(error)}`);
+        problems.push(`${client} (${bestEffort ? "failed region" : "region down"}, best effort): ${message(error)}`);
       }
     }
     const detail = [
@@ -850,13 +857,23 @@ export class FailoverEngine {
     const s = await this.a.database.status(primary, this.settings.probeTimeoutMs);
     if (s?.role !== "primary" || !s.writable) throw new Error(`${primary} is not a writable primary`);
     let wrong = await this.namesNotAt(primary, fenced);
+    const notes: string[] = [`${primary} is the writable primary`];
     if (wrong.length > 0) {
       // The journal said repointed but a name moved back (or a write was lost): repair once.
       await this.repoint(run, primary, fenced);
       wrong = await this.namesNotAt(primary, fenced);
-      if (wrong.length > 0) throw new Error(`names not at ${primary}: ${wrong.join(", ")}`);
+      const down: string[] = [];
+      for (const entry of wrong) {
+        const client = entry.split(" -> ")[0]!;
+        const probe = await this.a.database.probe(client, this.settings.probeTimeoutMs).catch(() => ({ ok: false }));
+        if (!probe.ok) down.push(entry);
+      }
+      const fatal = wrong.filter((entry) => !down.includes(entry));
+      if (fatal.length > 0) throw new Error(`names not at ${primary}: ${fatal.join(", ")}`);
+      if (down.length > 0)
+        notes.push(`names of regions that are down (repointed when they return): ${down.join(", ")}`);
     }
-    const notes: string[] = [`${primary} is the writable primary`, "names point at it"];
+    notes.push(wrong.length ? "every other region's name points at it" : "names point at it");
     if (fenced !== undefined) {
       const state = await this.a.fence.state(fenced).catch(() => undefined);
       if (!state?.isolated) {
