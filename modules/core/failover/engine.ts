@@ -158,8 +158,15 @@ export class FailoverEngine {
     try {
       const unfinished = run.journal.operation;
       if (unfinished && unfinished.outcome === undefined) {
-        const operation = await this.resume(run, unfinished);
-        return { kind: "resumed", operation };
+        try {
+          const operation = await this.resume(run, unfinished);
+          return { kind: "resumed", operation };
+        } catch (error) {
+          // A stuck failback must not keep the primary's outage from being detected.
+          if (unfinished.kind === "switchover" || unfinished.kind === "failover" || !(error instanceof OperationError))
+            throw error;
+          this.log(`${message(error)}; detection goes on`);
+        }
       }
       return await this.detect(run);
     } catch (error) {
@@ -218,7 +225,7 @@ export class FailoverEngine {
   async failover(options: FailoverOptions): Promise<OperationRecord> {
     if (options.target !== undefined) this.requireRegion(options.target, "target");
     return this.withLease("failover", async (run) => {
-      await this.finishUnfinished(run);
+      await this.finishUnfinished(run, true);
       const primary = this.currentPrimary(run.journal);
       const last = run.journal.operation;
       if (options.from !== undefined && options.from !== primary && last) {
@@ -1006,9 +1013,16 @@ export class FailoverEngine {
   }
 
   /** Finishes an operation a previous run left unfinished, before starting anything new. */
-  private async finishUnfinished(run: Run): Promise<void> {
+  private async finishUnfinished(run: Run, emergency = false): Promise<void> {
     const op = run.journal.operation;
-    if (op && op.outcome === undefined) await this.resume(run, op);
+    if (!op || op.outcome !== undefined) return;
+    try {
+      await this.resume(run, op);
+    } catch (error) {
+      // An emergency is not held back by a stuck failback; it replaces it in the journal.
+      if (!emergency || op.kind !== "failback" || !(error instanceof OperationError)) throw error;
+      this.log(`${message(error)}; the failover goes ahead`);
+    }
   }
 
   private async resume(run: Run, op: OperationRecord): Promise<OperationRecord> {
