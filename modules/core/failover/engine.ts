@@ -523,6 +523,12 @@ export class FailoverEngine {
           `[FO-001] the chosen target ${to} stopped answering before its promotion; the next run chooses again`,
         );
       }
+      // Decided now, not from the journal: the old primary may have come back since the demote step.
+      const old = await this.safe(() => db.status(from, t));
+      if (old && (old.role === "primary" || old.writable)) {
+        await db.demote(from);
+        this.log(`${from} came back as primary before the promotion: demoted it first`);
+      }
       await db.promote(to, "forced");
       const after = await db.status(to, t);
       if (after?.role !== "primary" || !after.writable) {
