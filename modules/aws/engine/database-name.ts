@@ -64,6 +64,10 @@ export class NlbDatabaseName implements DatabaseNameActuator {
   }
 
   /** Addresses registered in the region's database target group that still take connections. */
+  async registered(clientRegion: string): Promise<string[]> {
+    return this.activeTargets(clientRegion);
+  }
+
   private async activeTargets(clientRegion: string): Promise<string[]> {
     const out = await this.clients.elb(clientRegion).send(
       new DescribeTargetHealthCommand({
