@@ -287,7 +287,13 @@ export interface EngineRolePolicyInput {
  */
 export function engineRolePolicy(input: EngineRolePolicyInput): {
   Version: string;
-  Statement: { Sid: string; Effect: string; Action: string | string[]; Resource: string | string[]; Condition?: object }[];
+  Statement: {
+    Sid: string;
+    Effect: string;
+    Action: string | string[];
+    Resource: string | string[];
+    Condition?: object;
+  }[];
 } {
   const { regions } = input;
   return {
@@ -349,7 +355,8 @@ export function engineRolePolicy(input: EngineRolePolicyInput): {
         Effect: "Allow",
         Action: "ssm:GetParameter",
         Resource: regions.map(
-          (r) => `arn:aws:ssm:${r.location}:${input.accountId}:parameter/aws/reference/secretsmanager/${r.adminSecretName}`,
+          (r) =>
+            `arn:aws:ssm:${r.location}:${input.accountId}:parameter/aws/reference/secretsmanager/${r.adminSecretName}`,
         ),
       },
       {

@@ -6,7 +6,7 @@ import { invokeLambda } from "../../../modules/aws/engine/invoke";
 import { DynamoDbJournal } from "../../../modules/aws/engine/state-table";
 import { engineNames } from "../../../modules/aws/failover-host";
 import type { Check, DatabaseNodeView, DrillTarget, FailoverObservation, FaultStep, TrafficSample } from "../types";
-import { regionFromHealth, UnsupportedFault, drillRegions, sleeperOf } from "./cloud-common";
+import { regionFromHealth, UnsupportedFault, drillRegions } from "./cloud-common";
 
 /**
  * The drill against a deployed AWS environment, through AWS SDK v3 (narrowed to the calls
@@ -41,12 +41,10 @@ export interface AwsDrillClients {
 export class AwsTarget implements DrillTarget {
   readonly kind = "aws" as const;
   readonly regions: readonly [string, string];
-  private readonly global;
   private readonly names;
   private triggeredAt: number | undefined;
   private faultAt: Date | undefined;
   private readonly stopped: { region: string; instance: AwsInstance; sql: boolean }[] = [];
-  private readonly sleep: (ms: number) => Promise<void>;
 
   constructor(
     private readonly env: AwsEnvironmentConfig,
@@ -55,9 +53,7 @@ export class AwsTarget implements DrillTarget {
   ) {
     const [primary, secondary] = drillRegions(env);
     this.regions = [primary, secondary];
-    this.global = awsGlobalNames(env);
     this.names = { primary: awsRegionNames(env, primary), secondary: awsRegionNames(env, secondary) };
-    this.sleep = sleeperOf(clients.sleep);
   }
 
   private webNames(which: "primary" | "secondary"): string[] {
