@@ -34,7 +34,7 @@ export class FakeAws {
 
   clients(): AwsClients {
     return new AwsClients({
-      requestHandler: this.handler(),
+      requestHandler: this.requestHandler(),
       credentials: { accessKeyId: "AKIDEXAMPLE", secretAccessKey: "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY" },
       maxAttempts: 1,
     });
@@ -45,7 +45,8 @@ export class FakeAws {
     return this.calls.filter((c) => c.operation === operation);
   }
 
-  private handler() {
+  /** The transport alone, for code that builds its own clients. */
+  requestHandler() {
     return {
       handle: async (request: {
         hostname: string;
