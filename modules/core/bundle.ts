@@ -41,28 +41,32 @@ export function bundle(options: BundleOptions): string {
   const staging = `${outDir}.building-${process.pid}`;
   rmSync(staging, { recursive: true, force: true });
   mkdirSync(staging, { recursive: true });
-  const result = buildSync({
-    entryPoints: [options.entry],
-    outfile: join(staging, "index.js"),
-    bundle: true,
-    platform: "node",
-    target: `node${options.nodeMajor}`,
-    format: "cjs",
-    minify: false,
-    sourcemap: false,
-    metafile: true,
-    legalComments: "none",
-    logLevel: "silent",
-  });
-  const inputs: Record<string, string> = {};
-  for (const input of Object.keys(result.metafile?.inputs ?? {})) {
-    const path = resolve(process.cwd(), input);
-    inputs[path] = sha256(path);
+  try {
+    const result = buildSync({
+      entryPoints: [options.entry],
+      outfile: join(staging, "index.js"),
+      bundle: true,
+      platform: "node",
+      target: `node${options.nodeMajor}`,
+      format: "cjs",
+      minify: false,
+      sourcemap: false,
+      metafile: true,
+      legalComments: "none",
+      logLevel: "silent",
+    });
+    const inputs: Record<string, string> = {};
+    for (const input of Object.keys(result.metafile?.inputs ?? {})) {
+      const path = resolve(process.cwd(), input);
+      inputs[path] = sha256(path);
+    }
+    rmSync(outDir, { recursive: true, force: true });
+    mkdirSync(dirname(outDir), { recursive: true });
+    renameSync(staging, outDir);
+    writeFileSync(manifestPath, JSON.stringify({ inputs } satisfies CacheManifest));
+  } finally {
+    rmSync(staging, { recursive: true, force: true });
   }
-  rmSync(outDir, { recursive: true, force: true });
-  mkdirSync(dirname(outDir), { recursive: true });
-  renameSync(staging, outDir);
-  writeFileSync(manifestPath, JSON.stringify({ inputs } satisfies CacheManifest));
   return outDir;
 }
 
