@@ -384,6 +384,7 @@ export function engineRolePolicy(input: EngineRolePolicyInput): {
         Action: [
           "ec2:CreateNetworkInterface",
           "ec2:DescribeNetworkInterfaces",
+          "ec2:DescribeSubnets",
           "ec2:DeleteNetworkInterface",
           "ec2:AssignPrivateIpAddresses",
           "ec2:UnassignPrivateIpAddresses",

@@ -100,6 +100,8 @@ export class AwsDrRunbookStack extends EnvironmentStack {
       regionOrder: env.regions.map((r) => r.location),
       stateTableName: engineNames(env, env.regions[0].location).table,
       sqlPort: SQL_PORT,
+      availabilityGroup: env.sql.replication.availabilityGroupName,
+      databases: env.sql.replication.databases,
       regions: Object.fromEntries(
         env.regions.map((region) => {
           const n = awsRegionNames(env, region.location);
@@ -115,6 +117,10 @@ export class AwsDrRunbookStack extends EnvironmentStack {
               webTargetGroupArn: stack.loadBalancer.targetGroup.arn,
               sqlAdminSecretName: n.sqlAdminSecret,
               alertTopicArn: (alerting.get(region.location) as RegionalAlerting).topic.arn,
+              // As the replication set-up creates them (runbooks/aws/initialize-replication.yaml).
+              sqlEndpointUrl: `TCP://${n.sqlHostLabel}.${names.privateZone}:${env.sql.replication.endpointPort}`,
+              certificateName: `ag_${n.code}_cert`,
+              certificateUser: `ag_${n.code}`,
             },
           ];
         }),

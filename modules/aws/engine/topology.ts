@@ -19,6 +19,11 @@ export interface AwsRegionTopology {
   readonly sqlAdminSecretName: string;
   /** The SNS topic of this region's DR alerts. */
   readonly alertTopicArn: string;
+  /** The replica's database mirroring endpoint as the group knows it: TCP://sql-<code>.<zone>:<port>. */
+  readonly sqlEndpointUrl: string;
+  /** Its endpoint certificate, and the user owning the copy of it on the other replicas (the set-up's names). */
+  readonly certificateName: string;
+  readonly certificateUser: string;
 }
 
 export interface AwsEngineTopology {
@@ -29,6 +34,8 @@ export interface AwsEngineTopology {
   /** DynamoDB table holding the lease and journal: same name in every region, one per region. */
   readonly stateTableName: string;
   readonly sqlPort: number;
+  readonly availabilityGroup: string;
+  readonly databases: readonly string[];
 }
 
 const REGION_FIELDS: readonly (keyof AwsRegionTopology)[] = [
@@ -40,6 +47,9 @@ const REGION_FIELDS: readonly (keyof AwsRegionTopology)[] = [
   "webTargetGroupArn",
   "sqlAdminSecretName",
   "alertTopicArn",
+  "sqlEndpointUrl",
+  "certificateName",
+  "certificateUser",
 ];
 
 /**
@@ -63,6 +73,10 @@ export function parseTopology(source: string, text: string | undefined): AwsEngi
     fail("stateTableName must be a non-empty string");
   if (typeof t.sqlPort !== "number" || !Number.isInteger(t.sqlPort))
     fail(`sqlPort must be an integer, got ${JSON.stringify(t.sqlPort)}`);
+  if (typeof t.availabilityGroup !== "string" || t.availabilityGroup === "")
+    fail("availabilityGroup must be a non-empty string");
+  if (!Array.isArray(t.databases) || t.databases.length === 0 || !t.databases.every((d) => typeof d === "string"))
+    fail(`databases must list at least one database name, got ${JSON.stringify(t.databases)}`);
   if (!Array.isArray(t.regionOrder) || t.regionOrder.length < 2)
     fail(`regionOrder must list at least two regions, got ${JSON.stringify(t.regionOrder)}`);
   const regions = (t.regions ?? {}) as Record<string, Partial<AwsRegionTopology>>;

@@ -103,6 +103,8 @@ export const TOPOLOGY: AwsEngineTopology = {
   regionOrder: ["us-east-1", "us-west-2"],
   stateTableName: "shop-awsprod-dr-engine",
   sqlPort: 1433,
+  availabilityGroup: "ag-shop",
+  databases: ["shopdb"],
   regions: {
     "us-east-1": {
       sqlAddress: "10.40.20.10",
@@ -114,6 +116,9 @@ export const TOPOLOGY: AwsEngineTopology = {
       webTargetGroupArn: "arn:aws:elasticloadbalancing:us-east-1:111122223333:targetgroup/shop-awsprod-use1-web/bbb",
       sqlAdminSecretName: "shop/awsprod/use1/sql-admin",
       alertTopicArn: "arn:aws:sns:us-east-1:111122223333:shop-awsprod-use1-dr-alerts",
+      sqlEndpointUrl: "TCP://sql-use1.awsprod.shop.internal:5022",
+      certificateName: "ag_use1_cert",
+      certificateUser: "ag_use1",
     },
     "us-west-2": {
       sqlAddress: "10.41.20.10",
@@ -125,6 +130,9 @@ export const TOPOLOGY: AwsEngineTopology = {
       webTargetGroupArn: "arn:aws:elasticloadbalancing:us-west-2:111122223333:targetgroup/shop-awsprod-usw2-web/ddd",
       sqlAdminSecretName: "shop/awsprod/usw2/sql-admin",
       alertTopicArn: "arn:aws:sns:us-west-2:111122223333:shop-awsprod-usw2-dr-alerts",
+      sqlEndpointUrl: "TCP://sql-usw2.awsprod.shop.internal:5022",
+      certificateName: "ag_usw2_cert",
+      certificateUser: "ag_usw2",
     },
   },
 };

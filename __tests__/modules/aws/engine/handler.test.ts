@@ -93,11 +93,9 @@ describe("the engine's Lambda handler", () => {
   });
 
   test("on a fresh deployment, points its own region's empty database name at the engine's primary", async () => {
-    const fake = new FakeAws()
-      .on("DescribeTargetHealth", targets())
-      .on("RegisterTargets", {
-        body: `<RegisterTargetsResponse xmlns="${ELB_NS}"><RegisterTargetsResult/></RegisterTargetsResponse>`,
-      });
+    const fake = new FakeAws().on("DescribeTargetHealth", targets()).on("RegisterTargets", {
+      body: `<RegisterTargetsResponse xmlns="${ELB_NS}"><RegisterTargetsResult/></RegisterTargetsResponse>`,
+    });
     const { handler } = host(fake);
     await handler({ action: "monitor", seconds: 10 });
     expect(fake.of("RegisterTargets")[0]).toMatchObject({
