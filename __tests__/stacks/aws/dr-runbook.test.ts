@@ -1,7 +1,10 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
+import { Testing } from "cdktf";
+import type { AwsEnvironmentConfig } from "../../../modules/core/config/schema";
 import { ENGINE_RUNTIME, MONITOR_SECONDS } from "../../../modules/aws/failover-host";
-import { synthesized, type SynthesizedStack } from "../../helpers/synthesized";
+import { buildAwsEnvironment } from "../../../stacks/aws/environment";
+import { shippedEnvironment, synthesized, SynthesizedStack } from "../../helpers/synthesized";
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
@@ -194,6 +197,55 @@ describe("one-time replication set-up", () => {
         .resources("aws_ssm_document")
         .map((d) => d.values.name),
     ).toEqual(["shop-awsprod-Initialize-SqlReplication"]);
+  });
+});
+
+describe("with three regions", () => {
+  // Built here (provider bindings load once for this spec): awsprod plus eu-west-1.
+  const three = (() => {
+    const env = shippedEnvironment<AwsEnvironmentConfig>("awsprod");
+    env.regions.push({
+      location: "eu-west-1",
+      addressSpace: "10.42.0.0/16",
+      availabilityZones: ["eu-west-1a", "eu-west-1b"],
+      subnets: {
+        public: ["10.42.0.0/24", "10.42.1.0/24"],
+        web: ["10.42.10.0/24", "10.42.11.0/24"],
+        data: ["10.42.20.0/24", "10.42.21.0/24"],
+      },
+    });
+    const built = buildAwsEnvironment(Testing.app(), env).find((s) => s.node.id === "awsprod-dr-runbook");
+    if (!built) throw new Error("no dr-runbook stack");
+    return new SynthesizedStack(built.node.id, JSON.parse(Testing.synth(built)), []);
+  })();
+
+  test("runs an engine and its schedule in every region", () => {
+    expect(
+      three
+        .resources("aws_cloudwatch_event_rule")
+        .filter((r) => r.values.schedule_expression === "rate(1 minute)")
+        .map((r) => r.values.provider)
+        .sort(),
+    ).toEqual(["aws.euw1", "aws.use1", "aws.usw2"]);
+    expect(
+      three
+        .resources("aws_lambda_function")
+        .map((r) => r.values.provider)
+        .sort(),
+    ).toEqual(["aws.euw1", "aws.use1", "aws.usw2"]);
+  });
+
+  test("lets each engine repoint and fence in every region, and probe every region's SQL subnet", () => {
+    const [role] = three.resources("aws_iam_role_policy").filter((r) => r.name.startsWith("engine-euw1_policy"));
+    const policy = JSON.parse(role.values.policy).Statement as Json[];
+    expect(policy.find((st) => st.Sid === "RepointDatabaseNames")?.Resource).toHaveLength(3);
+    expect(policy.find((st) => st.Sid === "FenceAndUnfenceSqlInstances")?.Resource).toHaveLength(3);
+    const sqlEgress = three
+      .resources("aws_vpc_security_group_egress_rule")
+      .filter((r) => r.values.provider === "aws.euw1" && r.values.from_port === 1433)
+      .map((r) => r.values.cidr_ipv4)
+      .sort();
+    expect(sqlEgress).toEqual(["10.40.20.0/24", "10.41.20.0/24", "10.42.20.0/24"]);
   });
 });
 
