@@ -4,7 +4,9 @@ import { parseEnvironment } from "../../../modules/core/config/load";
 import type { AwsEnvironmentConfig } from "../../../modules/core/config/schema";
 import type { JournalRecord, OperationRecord } from "../../../modules/core/failover/types";
 import { awsRegionNames } from "../../../modules/core/naming";
-import { AwsTarget, type AwsDrillClients, type AwsInstance } from "../../../scripts/drill/targets/aws";
+import { GlobalAcceleratorClient } from "@aws-sdk/client-global-accelerator";
+import { AwsTarget, awsDrillClients, type AwsDrillClients, type AwsInstance } from "../../../scripts/drill/targets/aws";
+import { FakeAws } from "../../modules/aws/engine/fake-transport";
 
 function awsprod(): AwsEnvironmentConfig {
   const file = "config/awsprod.yaml";
@@ -205,5 +207,138 @@ describe("AWS drill target: failover through the surviving region's engine", () 
     await target.inject({ kind: "stop-db", region: "primary" }, () => undefined);
     await target.cleanup();
     expect(instances.get(`${primary}/${names.primary.sqlInstance}`)?.state).toBe("running");
+  });
+});
+
+describe("AWS drill clients through the SDK, only the HTTP transport faked", () => {
+  const EC2_NS = "http://ec2.amazonaws.com/doc/2016-11-15/";
+  const io = (fake: FakeAws, fetchImpl?: typeof fetch) =>
+    awsDrillClients(env, {
+      clients: fake.clients(),
+      globalAccelerator: new GlobalAcceleratorClient({
+        region: "us-west-2",
+        requestHandler: fake.requestHandler(),
+        credentials: { accessKeyId: "AKIDEXAMPLE", secretAccessKey: "secret" },
+        maxAttempts: 1,
+      }),
+      credentials: async () => ({ accessKeyId: "AKIDEXAMPLE", secretAccessKey: "secret" }),
+      ...(fetchImpl ? { fetch: fetchImpl } : {}),
+    });
+
+  test("finds instances by their Name tag in the region asked, among live states only", async () => {
+    const fake = new FakeAws().on("DescribeInstances", {
+      body:
+        `<DescribeInstancesResponse xmlns="${EC2_NS}"><requestId>r</requestId><reservationSet><item><instancesSet>` +
+        `<item><instanceId>i-0abc</instanceId><instanceState><code>16</code><name>running</name></instanceState>` +
+        `<tagSet><item><key>Name</key><value>${names.primary.sqlInstance}</value></item></tagSet></item>` +
+        `</instancesSet></item></reservationSet></DescribeInstancesResponse>`,
+    });
+    await expect(
+      io(fake).instances(primary, [names.primary.sqlInstance, names.primary.webInstance(1)]),
+    ).resolves.toEqual([{ id: "i-0abc", name: names.primary.sqlInstance, state: "running" }]);
+    expect(fake.calls[0]).toMatchObject({
+      host: `ec2.${primary}.amazonaws.com`,
+      params: {
+        Action: "DescribeInstances",
+        "Filter.1.Name": "tag:Name",
+        "Filter.1.Value.1": names.primary.sqlInstance,
+        "Filter.1.Value.2": names.primary.webInstance(1),
+        "Filter.2.Name": "instance-state-name",
+        "Filter.2.Value.1": "pending",
+      },
+    });
+  });
+
+  test("stops instances with Force in their own region, and starts them there", async () => {
+    const change = (op: string) => ({
+      body: `<${op}Response xmlns="${EC2_NS}"><requestId>r</requestId><instancesSet/></${op}Response>`,
+    });
+    const fake = new FakeAws()
+      .on("StopInstances", change("StopInstances"))
+      .on("StartInstances", change("StartInstances"));
+    await io(fake).stopInstances(primary, ["i-1", "i-2"]);
+    await io(fake).startInstances(secondary, ["i-3"]);
+    expect(fake.calls.map((c) => [c.host, c.params])).toEqual([
+      [
+        `ec2.${primary}.amazonaws.com`,
+        { Action: "StopInstances", Version: "2016-11-15", "InstanceId.1": "i-1", "InstanceId.2": "i-2", Force: "true" },
+      ],
+      [`ec2.${secondary}.amazonaws.com`, { Action: "StartInstances", Version: "2016-11-15", "InstanceId.1": "i-3" }],
+    ]);
+  });
+
+  test("reads a region's journal from that region's engine table", async () => {
+    const fake = new FakeAws().on("GetItem", {
+      body: JSON.stringify({ Item: { record: { S: JSON.stringify({ primary: secondary }) } } }),
+    });
+    await expect(io(fake).journal(secondary)).resolves.toEqual({ primary: secondary });
+    expect(fake.calls[0]).toMatchObject({
+      host: `dynamodb.${secondary}.amazonaws.com`,
+      params: { TableName: "shop-awsprod-dr-engine", Key: { pk: { S: "journal" } }, ConsistentRead: true },
+    });
+  });
+
+  test("invokes the engine function of the region asked, queued or waited for", async () => {
+    const requests: { url: string; type: string }[] = [];
+    const fetchImpl = (async (url: string, init: RequestInit) => {
+      requests.push({ url, type: (init.headers as Record<string, string>)["x-amz-invocation-type"] });
+      return new Response(url.includes("usw2") ? '{"ready":true}' : "", { status: url.includes("usw2") ? 200 : 202 });
+    }) as unknown as typeof fetch;
+    const clients = io(new FakeAws(), fetchImpl);
+    await expect(clients.invokeEngine(secondary, { action: "readiness" }, true)).resolves.toEqual({ ready: true });
+    await clients.invokeEngine(primary, { action: "status" }, false);
+    expect(requests).toEqual([
+      {
+        url: `https://lambda.${secondary}.amazonaws.com/2015-03-31/functions/shop-awsprod-usw2-dr-engine/invocations`,
+        type: "RequestResponse",
+      },
+      {
+        url: `https://lambda.${primary}.amazonaws.com/2015-03-31/functions/shop-awsprod-use1-dr-engine/invocations`,
+        type: "Event",
+      },
+    ]);
+  });
+
+  test("reads the accelerator's endpoint groups through Global Accelerator's API region, for the report only", async () => {
+    const fake = new FakeAws()
+      .on("ListAccelerators", {
+        contentType: "application/x-amz-json-1.1",
+        body: JSON.stringify({
+          Accelerators: [
+            { AcceleratorArn: "arn:aws:globalaccelerator::1:accelerator/other", Name: "other", DnsName: "x" },
+            {
+              AcceleratorArn: "arn:aws:globalaccelerator::1:accelerator/web",
+              Name: "shop-awsprod-web",
+              DnsName: "a1.awsglobalaccelerator.com",
+            },
+          ],
+        }),
+      })
+      .on("ListListeners", { body: JSON.stringify({ Listeners: [{ ListenerArn: "arn:listener/1" }] }) })
+      .on("ListEndpointGroups", {
+        body: JSON.stringify({
+          EndpointGroups: [
+            {
+              EndpointGroupRegion: primary,
+              TrafficDialPercentage: 100,
+              EndpointDescriptions: [{ HealthState: "UNHEALTHY" }],
+            },
+            {
+              EndpointGroupRegion: secondary,
+              TrafficDialPercentage: 100,
+              EndpointDescriptions: [{ HealthState: "HEALTHY" }],
+            },
+          ],
+        }),
+      });
+    await expect(io(fake).endpointGroups()).resolves.toEqual([
+      { region: primary, healthy: false, trafficDialPercentage: 100 },
+      { region: secondary, healthy: true, trafficDialPercentage: 100 },
+    ]);
+    expect(fake.of("ListListeners")[0]).toMatchObject({
+      host: "globalaccelerator.us-west-2.amazonaws.com",
+      params: { AcceleratorArn: "arn:aws:globalaccelerator::1:accelerator/web" },
+    });
+    expect(fake.of("ListEndpointGroups")[0].params).toEqual({ ListenerArn: "arn:listener/1" });
   });
 });

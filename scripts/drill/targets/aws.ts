@@ -1,4 +1,11 @@
 import type { AwsEnvironmentConfig } from "../../../modules/core/config/schema";
+import { DescribeInstancesCommand, StartInstancesCommand, StopInstancesCommand } from "@aws-sdk/client-ec2";
+import {
+  GlobalAcceleratorClient,
+  ListAcceleratorsCommand,
+  ListEndpointGroupsCommand,
+  ListListenersCommand,
+} from "@aws-sdk/client-global-accelerator";
 import type { JournalRecord } from "../../../modules/core/failover/types";
 import { awsGlobalNames, awsRegionNames } from "../../../modules/core/naming";
 import { AwsClients } from "../../../modules/aws/engine/clients";
@@ -236,26 +243,24 @@ export class AwsTarget implements DrillTarget {
   }
 }
 
-/** The real clients: credentials from the environment (OIDC through configure-aws-credentials in the workflow). */
-export async function createAwsTarget(env: AwsEnvironmentConfig, log: (line: string) => void): Promise<AwsTarget> {
-  const [ec2, ga, credentialProvider] = await Promise.all([
-    import("@aws-sdk/client-ec2"),
-    import("@aws-sdk/client-global-accelerator"),
-    import("@aws-sdk/credential-provider-node"),
-  ]);
-  const credentials = credentialProvider.defaultProvider();
-  const clients = new AwsClients();
-  const ec2Clients = new Map<string, InstanceType<typeof ec2.EC2Client>>();
-  const ec2In = (region: string) =>
-    ec2Clients.get(region) ?? ec2Clients.set(region, new ec2.EC2Client({ region })).get(region)!;
-  // Read-only views of the global entry point for the report; the failover itself never calls it.
-  const gaClient = new ga.GlobalAcceleratorClient({ region: "us-west-2" });
+/** What the real drill clients are built on; tests pass clients whose transport is faked. */
+export interface AwsDrillIo {
+  readonly clients: AwsClients;
+  /** Read-only views of the global entry point for the report; the failover itself never calls it. */
+  readonly globalAccelerator: GlobalAcceleratorClient;
+  readonly credentials: () => Promise<{ accessKeyId: string; secretAccessKey: string; sessionToken?: string }>;
+  readonly fetch?: typeof fetch;
+}
+
+/** The drill's calls through AWS SDK v3 and the engine's Invoke API. */
+export function awsDrillClients(env: AwsEnvironmentConfig, io: AwsDrillIo): AwsDrillClients {
+  const { clients, globalAccelerator: gaClient } = io;
   const lb = env.globalLoadBalancer;
   const acceleratorName = awsGlobalNames(env).accelerator;
-  const drillClients: AwsDrillClients = {
+  return {
     instances: async (region, names) => {
-      const out = await ec2In(region).send(
-        new ec2.DescribeInstancesCommand({
+      const out = await clients.ec2(region).send(
+        new DescribeInstancesCommand({
           Filters: [
             { Name: "tag:Name", Values: [...names] },
             { Name: "instance-state-name", Values: ["pending", "running", "stopping", "stopped"] },
@@ -271,10 +276,10 @@ export async function createAwsTarget(env: AwsEnvironmentConfig, log: (line: str
         }));
     },
     stopInstances: async (region, ids) => {
-      await ec2In(region).send(new ec2.StopInstancesCommand({ InstanceIds: [...ids], Force: true }));
+      await clients.ec2(region).send(new StopInstancesCommand({ InstanceIds: [...ids], Force: true }));
     },
     startInstances: async (region, ids) => {
-      await ec2In(region).send(new ec2.StartInstancesCommand({ InstanceIds: [...ids] }));
+      await clients.ec2(region).send(new StartInstancesCommand({ InstanceIds: [...ids] }));
     },
     invokeEngine: async (region, payload, wait) => {
       const result = await invokeLambda({
@@ -282,7 +287,8 @@ export async function createAwsTarget(env: AwsEnvironmentConfig, log: (line: str
         functionName: engineNames(env, region).function,
         payload,
         invocationType: wait ? "RequestResponse" : "Event",
-        credentials,
+        credentials: io.credentials,
+        ...(io.fetch ? { fetch: io.fetch } : {}),
       });
       if (result.functionError) throw new Error(`engine in ${region}: ${JSON.stringify(result.payload)}`);
       return result.payload;
@@ -291,18 +297,18 @@ export async function createAwsTarget(env: AwsEnvironmentConfig, log: (line: str
       new DynamoDbJournal({ clients, region, tableName: engineNames(env, region).table, now: Date.now }).read(),
     globalHostName: async () => {
       if (lb.kind === "route53") return `${lb.recordName}.${lb.hostedZoneName}`;
-      const out = await gaClient.send(new ga.ListAcceleratorsCommand({}));
+      const out = await gaClient.send(new ListAcceleratorsCommand({}));
       return out.Accelerators?.find((a) => a.Name === acceleratorName)?.DnsName;
     },
     endpointGroups: async () => {
       if (lb.kind !== "globalAccelerator") return [];
-      const accelerators = await gaClient.send(new ga.ListAcceleratorsCommand({}));
+      const accelerators = await gaClient.send(new ListAcceleratorsCommand({}));
       const arn = accelerators.Accelerators?.find((a) => a.Name === acceleratorName)?.AcceleratorArn;
       if (!arn) return [];
-      const listeners = await gaClient.send(new ga.ListListenersCommand({ AcceleratorArn: arn }));
+      const listeners = await gaClient.send(new ListListenersCommand({ AcceleratorArn: arn }));
       const groups = [];
       for (const listener of listeners.Listeners ?? []) {
-        const out = await gaClient.send(new ga.ListEndpointGroupsCommand({ ListenerArn: listener.ListenerArn }));
+        const out = await gaClient.send(new ListEndpointGroupsCommand({ ListenerArn: listener.ListenerArn }));
         for (const g of out.EndpointGroups ?? []) {
           const endpoints = g.EndpointDescriptions ?? [];
           groups.push({
@@ -315,10 +321,21 @@ export async function createAwsTarget(env: AwsEnvironmentConfig, log: (line: str
       return groups;
     },
     http: async (url) => {
-      const res = await fetch(url, { signal: AbortSignal.timeout(10_000) });
+      const res = await (io.fetch ?? fetch)(url, { signal: AbortSignal.timeout(10_000) });
       return { status: res.status, body: await res.text() };
     },
   };
+}
+
+/** The real clients: credentials from the environment (OIDC through configure-aws-credentials in the workflow). */
+export async function createAwsTarget(env: AwsEnvironmentConfig, log: (line: string) => void): Promise<AwsTarget> {
+  const { defaultProvider } = await import("@aws-sdk/credential-provider-node");
+  const clients = awsDrillClients(env, {
+    clients: new AwsClients(),
+    // Global Accelerator's API lives in us-west-2 whatever the accelerator's regions.
+    globalAccelerator: new GlobalAcceleratorClient({ region: "us-west-2" }),
+    credentials: defaultProvider(),
+  });
   log(`aws: engines ${env.regions.map((r) => engineNames(env, r.location).function).join(", ")}`);
-  return new AwsTarget(env, drillClients, log);
+  return new AwsTarget(env, clients, log);
 }
