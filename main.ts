@@ -22,9 +22,11 @@ const only = process.env.ENVIRONMENTS?.split(",")
 
 try {
   const result = synthesizeAtomically({ configDir, outdir, environments: only });
-  // Suppressed findings are listed on every synth, so exemptions stay visible.
-  process.stderr.write(`${renderPolicyReport(result.policy)}\n`);
-  process.stderr.write(
+  // Success goes to stdout and only errors to stderr: the cdktf CLI prints whatever the app
+  // writes to stderr as "[ERROR]". Suppressed findings are listed on every synth, so
+  // exemptions stay visible.
+  process.stdout.write(`${renderPolicyReport(result.policy)}\n`);
+  process.stdout.write(
     `Synthesized ${result.stacks.length} stacks for ${result.environments.join(", ")} into ${outdir}\n`,
   );
 } catch (error) {

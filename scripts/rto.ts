@@ -6,6 +6,7 @@
  */
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
+import { parseArgs } from "node:util";
 import YAML from "yaml";
 import { loadEnvironments } from "../modules/core/config/load";
 import { ConfigValidationError, formatProblems } from "../modules/core/config/problems";
@@ -16,24 +17,68 @@ export interface RtoArgs {
   readonly env?: string;
   readonly json: boolean;
   readonly configDir: string;
+  /** `--help` or `-h`: print the usage and exit 0. */
+  readonly help?: boolean;
 }
 
+export const USAGE = `Usage: npm run rto -- [--env <name>] [--json] [--config-dir config]
+
+The modeled worst-case recovery time of each configured environment (or only --env) as a
+breakdown table, and its data-loss bound.
+
+Options:
+  --env <name>         one environment (config/<name>.yaml); default: every environment
+  --json               the model as JSON instead of Markdown
+  --config-dir <dir>   where the environment files are (default: config)
+  -h, --help           this text
+
+Exit codes: 0 within the objectives; 1 the model exceeds an environment's objectives (or the
+configuration is invalid); 2 bad arguments.
+`;
+
 export function parseRtoArgs(argv: readonly string[]): RtoArgs {
-  let env: string | undefined;
-  let json = false;
-  let configDir = "config";
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i];
-    if (arg === "--json") json = true;
-    else if (arg === "--env" || arg === "--config-dir") {
-      const value = argv[++i];
-      if (value === undefined || value.startsWith("--")) throw new Error(`${arg}: expected a value after it`);
-      if (arg === "--env") env = value;
-      else configDir = value;
-    } else
-      throw new Error(`unknown argument ${JSON.stringify(arg)}: expected --env <name>, --json, --config-dir <dir>`);
+  let parsed: {
+    values: { env?: string; json?: boolean; "config-dir"?: string; help?: boolean };
+    positionals: string[];
+  };
+  try {
+    parsed = parseArgs({
+      args: [...argv],
+      options: {
+        env: { type: "string" },
+        json: { type: "boolean" },
+        "config-dir": { type: "string" },
+        help: { type: "boolean", short: "h" },
+      },
+      strict: true,
+      allowPositionals: true,
+    });
+  } catch (error) {
+    const code = (error as { code?: string }).code;
+    const option = /'(--?[^' ]+)/.exec((error as Error).message)?.[1] ?? "";
+    if (code === "ERR_PARSE_ARGS_UNKNOWN_OPTION")
+      throw new Error(
+        `unknown argument ${JSON.stringify(option)}: expected --env <name>, --json, --config-dir <dir>, --help`,
+      );
+    if (code === "ERR_PARSE_ARGS_INVALID_OPTION_VALUE")
+      throw new Error(
+        option === "--json" || option === "--help" || option === "-h"
+          ? `${option}: takes no value`
+          : `${option}: expected a value after it`,
+      );
+    throw error;
   }
-  return { ...(env !== undefined ? { env } : {}), json, configDir };
+  if (parsed.positionals.length > 0)
+    throw new Error(
+      `unknown argument ${JSON.stringify(parsed.positionals[0])}: expected --env <name>, --json, --config-dir <dir>, --help`,
+    );
+  const { env, json, help } = parsed.values;
+  return {
+    ...(env !== undefined ? { env } : {}),
+    json: json === true,
+    configDir: parsed.values["config-dir"] ?? "config",
+    ...(help ? { help: true } : {}),
+  };
 }
 
 export interface RtoResult {
@@ -116,10 +161,12 @@ function main(argv: readonly string[]): number {
   try {
     args = parseRtoArgs(argv);
   } catch (error) {
-    process.stderr.write(
-      `rto: ${(error as Error).message}\nusage: npm run rto -- [--env <name>] [--json] [--config-dir config]\n`,
-    );
+    process.stderr.write(`rto: ${(error as Error).message}\nRun \`npm run rto -- --help\` for the usage.\n`);
     return 2;
+  }
+  if (args.help) {
+    process.stdout.write(USAGE);
+    return 0;
   }
   let loaded: { results: RtoResult[]; problems?: string };
   try {

@@ -14,7 +14,12 @@ export interface Finding {
   readonly message: string;
 }
 
-type Step = Record<string, unknown> & { uses?: string; run?: string; with?: Record<string, unknown> };
+type Step = Record<string, unknown> & {
+  uses?: string;
+  run?: string;
+  with?: Record<string, unknown>;
+  env?: Record<string, unknown>;
+};
 type Job = Record<string, unknown> & { steps?: Step[]; permissions?: unknown; uses?: string };
 
 const PINNED = /^[A-Za-z0-9_.-]+\/[A-Za-z0-9_./-]+@[0-9a-f]{40}$/;
@@ -76,13 +81,6 @@ function substituteInputs(value: unknown, inputs: Record<string, unknown>): unkn
   return value;
 }
 
-function triggers(on: unknown): string[] {
-  if (typeof on === "string") return [on];
-  if (Array.isArray(on)) return on.map(String);
-  if (on !== null && typeof on === "object") return Object.keys(on);
-  return [];
-}
-
 /** Checks one workflow file's text; `file` is used in messages. */
 export function checkWorkflow(file: string, text: string, load: ActionLoader): Finding[] {
   const findings: Finding[] = [];
@@ -98,13 +96,8 @@ export function checkWorkflow(file: string, text: string, load: ActionLoader): F
       `expected \`permissions: {}\` at the top, got ${JSON.stringify(top) ?? "nothing"}`,
     );
   }
-  if (triggers(doc.on).includes("pull_request_target")) {
-    add(
-      "no-pull-request-target",
-      "on",
-      "pull_request_target runs untrusted code with write access and secrets; use pull_request",
-    );
-  }
+  // pull_request_target is allowed only for a job that runs nothing of the pull request's: the
+  // trust rules (trust-rules.ts, rule pull-request-target) check that.
 
   for (const [id, job] of Object.entries(doc.jobs ?? {})) {
     const perms = job.permissions;
@@ -124,7 +117,9 @@ export function checkWorkflow(file: string, text: string, load: ActionLoader): F
           );
       }
     }
-    if (typeof job.uses === "string") checkUses(job.uses, `jobs.${id}.uses`, add);
+    // A reusable workflow of this repository is checked as a workflow file of its own.
+    if (typeof job.uses === "string" && !/^\.\/\.github\/workflows\/[\w.-]+\.ya?ml$/.test(job.uses))
+      checkUses(job.uses, `jobs.${id}.uses`, add);
 
     const steps = expandSteps(job.steps ?? [], load, `jobs.${id}`);
     const idToken =
@@ -184,8 +179,19 @@ export function checkWorkflow(file: string, text: string, load: ActionLoader): F
             `terraform_version must be an exact x.y.z, got ${JSON.stringify(version || "(latest)")}`,
           );
       }
+      if (typeof step.run === "string" && /releases\.hashicorp\.com\/terraform/.test(step.run)) {
+        terraformInstalled = true;
+        const versions = Object.values(step.env ?? {}).filter((v) => /^\d+\.\d+\.\d+$/.test(String(v)));
+        if (versions.length === 0)
+          add(
+            "terraform-pinned",
+            origin,
+            `the Terraform download names an exact x.y.z version in its env, got ${JSON.stringify(step.env ?? {})}`,
+          );
+      }
       if (
         typeof step.run === "string" &&
+        !/releases\.hashicorp\.com\/terraform/.test(step.run) &&
         /(^|[\s;&|(])terraform\s|stack-order -- (plan|apply)\b/.test(step.run) &&
         !terraformInstalled
       ) {

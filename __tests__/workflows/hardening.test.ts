@@ -18,7 +18,9 @@ const read = (file: string) => readFileSync(join(WORKFLOWS, file), "utf8");
 
 describe("every workflow is hardened", () => {
   test("the pipeline's workflows exist", () => {
-    expect(workflowFiles).toEqual(expect.arrayContaining(["pr-plan.yml", "apply.yml", "drift.yml"]));
+    expect(workflowFiles).toEqual(
+      expect.arrayContaining(["pr-plan.yml", "apply.yml", "deploy-environment.yml", "drift.yml", "dr-drill.yml"]),
+    );
   });
 
   test.each(workflowFiles)(
@@ -67,7 +69,6 @@ jobs:
     ["top-permissions", good.replace("permissions: {}\n", "")],
     ["job-permissions", good.replace("    permissions:\n      contents: read\n", "")],
     ["job-permissions", good.replace("contents: read", "contents: admin")],
-    ["no-pull-request-target", good.replace("on: pull_request", "on: [pull_request_target]")],
     ["pinned-actions", good.replace("@11bd71901bbe5b1630ceea73d27597364c9af683 # v4.2.2", "@v4")],
     ["pinned-actions", good.replace(" # v4.2.2", "")],
     ["checkout-credentials", good.replace("persist-credentials: false", "persist-credentials: true")],
@@ -83,6 +84,13 @@ jobs:
     ["oidc-only", good.replace('      - run: echo "$TITLE"', '      - uses: ./login\n      - run: echo "$TITLE"')],
     ["terraform-pinned", good.replace('      - run: echo "$TITLE"', '      - uses: ./tf\n      - run: echo "$TITLE"')],
     ["terraform-pinned", good.replace('echo "$TITLE"', "terraform apply tfplan")],
+    [
+      "terraform-pinned",
+      good.replace(
+        'echo "$TITLE"',
+        "curl -fsSLO https://releases.hashicorp.com/terraform/$V/terraform_$V_linux_amd64.zip",
+      ),
+    ],
   ])("reports %s", (rule, text) => {
     expect(checkWorkflow("bad.yml", text, composite).map((f) => f.rule)).toContain(rule);
   });
@@ -96,6 +104,7 @@ const parse = (file: string) => YAML.parse(read(file)) as Workflow;
 
 describe("the pipeline's shape", () => {
   const apply = parse("apply.yml");
+  const deploy = parse("deploy-environment.yml");
 
   test("pull-request plans never run with write access to the cloud or the repository contents", () => {
     const pr = parse("pr-plan.yml");
@@ -117,22 +126,27 @@ describe("the pipeline's shape", () => {
     }
   });
 
-  test("merge-to-apply applies the saved plans after approval, one environment at a time in deploy order", () => {
-    const job = apply.jobs.apply;
-    expect(job.needs).toEqual(["synth", "plan"]);
-    expect(job.environment).toEqual({ name: "${{ matrix.environment }}" });
+  test("merge-to-apply deploys one environment at a time in deploy order, stopping at a failure", () => {
+    const job = apply.jobs.deploy;
+    expect(job.uses).toBe("./.github/workflows/deploy-environment.yml");
     expect(job.strategy).toMatchObject({
       "max-parallel": 1,
       "fail-fast": true,
       matrix: { include: "${{ fromJSON(needs.synth.outputs.environments) }}" },
     });
+  });
+
+  test("each environment applies its saved plans after approval, in a job that never plans again", () => {
+    const job = deploy.jobs.apply;
+    expect(job.needs).toBe("plan");
+    expect(job.environment).toEqual({ name: "${{ inputs.environment }}" });
     expect(JSON.stringify(job.steps)).toContain("stack-order -- apply --plans-dir");
     expect(JSON.stringify(job.steps)).not.toMatch(/stack-order -- plan|terraform plan/);
   });
 
   test("applies never cancel each other: one concurrency group per environment", () => {
-    expect(apply.jobs.apply.concurrency).toEqual({
-      group: "deploy-${{ matrix.environment }}",
+    expect(deploy.jobs.apply.concurrency).toEqual({
+      group: "deploy-${{ inputs.environment }}",
       "cancel-in-progress": false,
     });
   });
@@ -148,7 +162,7 @@ describe("the pipeline's shape", () => {
       inputs: { version: { default: string } };
     };
     expect(action.inputs.version.default).toMatch(/^\d+\.\d+\.\d+$/);
-    for (const file of ["pr-plan.yml", "apply.yml", "drift.yml"]) {
+    for (const file of ["pr-plan.yml", "deploy-environment.yml", "drift.yml"]) {
       expect(read(file)).toContain("uses: ./.github/actions/setup-terraform\n");
     }
   });

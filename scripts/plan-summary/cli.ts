@@ -18,7 +18,7 @@ import { nodeCliIo, runCli } from "../lib/cli-io";
 import { parseArgs, required, UsageError } from "../stack-order/args";
 import { summarizeRun } from "./load-run";
 import { parsePlan, PlanParseError } from "./plan-json";
-import { syncDriftIssue, upsertComment, type CommentApi, type IssueApi } from "./publish";
+import { DEFAULT_BOT_LOGIN, syncDriftIssue, upsertComment, type CommentApi, type IssueApi } from "./publish";
 import { parsePolicyReport } from "./policy";
 import { renderSummary } from "./render";
 import { stackWithoutPlan, summarizePlan, type EnvironmentSummary, type StackSummary } from "./summarize";
@@ -33,7 +33,28 @@ export interface CliDeps {
   appendJobSummary(markdown: string): Promise<void>;
   /** Created only when publishing, so nothing reads tokens or the event at import time. */
   github(): { comments: CommentApi; issues: IssueApi };
+  /** The login the workflow posts as (github-actions[bot] unless it runs as an app). */
+  botLogin?: string;
 }
+
+export const USAGE = `Usage: npm run plan-summary -- <command> [options]
+
+Reviews Terraform plans as one bounded Markdown summary.
+
+Commands:
+  summarize --plans-dir DIR [--out FILE] [--job-summary] [--details-url URL]
+      run.json and plan documents of one environment -> value-free summary JSON
+  render (--summary FILE | --plans-dir DIR | --plan FILE)... [--max-chars N] [--policy FILE]
+      Markdown to stdout (--plan: one \`terraform show -json\` document; the stack is its file name)
+  publish --summary FILE... (--pr N | --drift) [--expect ENV]... [--details-url URL] [--policy FILE]
+      job summary, step outputs has_changes / has_destroy, and the pull-request comment or the
+      drift issue of each environment, updated in place; --expect names environments that must
+      appear (a missing summary is reported, not dropped). Needs GITHUB_TOKEN and
+      GITHUB_REPOSITORY; PLAN_SUMMARY_BOT_LOGIN names the author when posting as an app.
+
+Options:
+  -h, --help   this text
+`;
 
 const SPEC = {
   values: ["plans-dir", "out", "summary", "plan", "max-chars", "pr", "details-url", "expect", "policy"],
@@ -43,6 +64,10 @@ const SPEC = {
 export async function main(argv: readonly string[], deps: CliDeps): Promise<number> {
   try {
     const args = parseArgs(argv, SPEC);
+    if (args.help) {
+      deps.stdout(USAGE);
+      return 0;
+    }
     const maxChars = args.values.has("max-chars") ? positiveInt(required(args, "max-chars"), "--max-chars") : undefined;
     const detailsUrl = args.values.get("details-url")?.[0];
     const policyFile = args.values.get("policy")?.[0];
@@ -79,7 +104,7 @@ export async function main(argv: readonly string[], deps: CliDeps): Promise<numb
               (st) => st.status === "failed" || st.status === "blocked" || st.status === "missing",
             );
             const state = hasChanges([env]) ? "drifted" : incomplete ? "unknown" : "clean";
-            const result = await syncDriftIssue(api, env.environment, state, body);
+            const result = await syncDriftIssue(api, env.environment, state, body, deps.botLogin);
             deps.stdout(
               `${env.environment}: drift issue ${result.action}${"issue" in result ? ` #${result.issue}` : ""}\n`,
             );
@@ -87,7 +112,13 @@ export async function main(argv: readonly string[], deps: CliDeps): Promise<numb
         } else {
           const body = renderSummary(environments, { maxChars, detailsUrl, suppressions });
           await deps.appendJobSummary(body);
-          const action = await upsertComment(deps.github().comments, positiveInt(pr as string, "--pr"), "plan", body);
+          const action = await upsertComment(
+            deps.github().comments,
+            positiveInt(pr as string, "--pr"),
+            "plan",
+            body,
+            deps.botLogin,
+          );
           deps.stdout(`plan comment ${action} on #${pr}\n`);
         }
         return 0;
@@ -98,7 +129,11 @@ export async function main(argv: readonly string[], deps: CliDeps): Promise<numb
         );
     }
   } catch (error) {
-    if (error instanceof UsageError || error instanceof PlanParseError) {
+    if (error instanceof UsageError) {
+      deps.stderr(`plan-summary: ${error.message}\nRun \`npm run plan-summary -- --help\` for the usage.\n`);
+      return 1;
+    }
+    if (error instanceof PlanParseError) {
       deps.stderr(`plan-summary: ${error.message}\n`);
       return 1;
     }
@@ -221,5 +256,12 @@ function githubApis(): { comments: CommentApi; issues: IssueApi } {
 }
 
 if (require.main === module) {
-  runCli("plan-summary", main(process.argv.slice(2), { ...nodeCliIo(), github: githubApis }));
+  runCli(
+    "plan-summary",
+    main(process.argv.slice(2), {
+      ...nodeCliIo(),
+      github: githubApis,
+      botLogin: process.env.PLAN_SUMMARY_BOT_LOGIN || DEFAULT_BOT_LOGIN,
+    }),
+  );
 }

@@ -1,18 +1,30 @@
 /**
  * Keeps one comment per pull request (and one open issue per environment for drift) up to date
- * instead of adding a new one on every push. The hidden marker at the top of the body is what
- * finds the earlier comment; the GitHub API is injected.
+ * instead of adding a new one on every push. The earlier comment or issue is the one whose body
+ * starts with the hidden marker AND that the workflow's own bot wrote: anyone can write the
+ * marker, so a marker alone would let them plant or hijack the summary. The GitHub API is
+ * injected.
  */
 
+/** The author of what the workflows post with their GITHUB_TOKEN. */
+export const DEFAULT_BOT_LOGIN = "github-actions[bot]";
+
+/** Who wrote a comment or issue, as the REST API returns it. */
+export interface Author {
+  readonly user?: { readonly login?: string } | null;
+}
+
 export interface CommentApi {
-  listComments(issueNumber: number): Promise<readonly { readonly id: number; readonly body?: string | null }[]>;
+  listComments(
+    issueNumber: number,
+  ): Promise<readonly ({ readonly id: number; readonly body?: string | null } & Author)[]>;
   createComment(issueNumber: number, body: string): Promise<void>;
   updateComment(commentId: number, body: string): Promise<void>;
 }
 
 export interface IssueApi {
   listOpenIssues(): Promise<
-    readonly { readonly number: number; readonly body?: string | null; readonly pull_request?: unknown }[]
+    readonly ({ readonly number: number; readonly body?: string | null; readonly pull_request?: unknown } & Author)[]
   >;
   createIssue(title: string, body: string): Promise<number>;
   updateIssue(issueNumber: number, body: string): Promise<void>;
@@ -28,10 +40,11 @@ export async function upsertComment(
   issueNumber: number,
   key: string,
   body: string,
+  bot: string = DEFAULT_BOT_LOGIN,
 ): Promise<"created" | "updated"> {
   const tag = marker(key);
   const text = `${tag}\n${body}`;
-  const existing = (await api.listComments(issueNumber)).find((c) => c.body?.startsWith(tag));
+  const existing = (await api.listComments(issueNumber)).find((c) => c.user?.login === bot && c.body?.startsWith(tag));
   if (existing) {
     await api.updateComment(existing.id, text);
     return "updated";
@@ -58,9 +71,12 @@ export async function syncDriftIssue(
   environment: string,
   state: DriftState,
   body: string,
+  bot: string = DEFAULT_BOT_LOGIN,
 ): Promise<DriftIssueResult> {
   const tag = marker(`drift:${environment}`);
-  const open = (await api.listOpenIssues()).find((i) => !i.pull_request && i.body?.startsWith(tag));
+  const open = (await api.listOpenIssues()).find(
+    (i) => !i.pull_request && i.user?.login === bot && i.body?.startsWith(tag),
+  );
   const text = `${tag}\n${body}`;
   if (state === "clean") {
     if (!open) return { action: "none" };

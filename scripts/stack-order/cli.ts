@@ -39,6 +39,30 @@ export interface CliDeps {
   loadEnvironments(configDir: string): LoadedEnvironment[];
 }
 
+export const USAGE = `Usage: npm run stack-order -- <command> [options]
+
+The order in which the pipeline runs an environment's stacks, and the runner that plans and
+applies them in that order.
+
+Commands:
+  environments [--config-dir config] [--json] [--github-output NAME]
+      environments in deploy order (deployOrder, cloud, state region)
+  order --environment ENV [--synth-dir cdktf.out] [--destroy] [--json] [--github-output NAME]
+      the stacks of ENV in dependency order (--destroy: reverse)
+  --env ENV
+      short for \`order --environment ENV\`
+  plan --environment ENV --plans-dir DIR [--synth-dir cdktf.out]
+      terraform plan -detailed-exitcode -out of every stack, in order; writes DIR/run.json
+  apply --plans-dir DIR [--synth-dir cdktf.out]
+      terraform apply of the saved plans in DIR/run.json, in order
+
+Options:
+  -h, --help   this text
+
+Exit codes: 0 done; 1 error (bad input, a stack failed); 2 apply stopped before the end
+(stale plan, or stacks that need a new plan): run the workflow again.
+`;
+
 const SPEC = {
   values: ["environment", "env", "synth-dir", "plans-dir", "config-dir", "github-output"],
   flags: ["json", "destroy"],
@@ -47,6 +71,10 @@ const SPEC = {
 export async function main(argv: readonly string[], deps: CliDeps): Promise<number> {
   try {
     const parsed = parseArgs(argv, SPEC);
+    if (parsed.help) {
+      deps.stdout(USAGE);
+      return 0;
+    }
     // `stack-order --env staging` is short for `stack-order order --environment staging`.
     const env = parsed.values.get("env");
     const args = env
@@ -108,7 +136,11 @@ export async function main(argv: readonly string[], deps: CliDeps): Promise<numb
         );
     }
   } catch (error) {
-    if (error instanceof UsageError || error instanceof StackOrderError || error instanceof ConfigValidationError) {
+    if (error instanceof UsageError) {
+      deps.stderr(`stack-order: ${error.message}\nRun \`npm run stack-order -- --help\` for the usage.\n`);
+      return 1;
+    }
+    if (error instanceof StackOrderError || error instanceof ConfigValidationError) {
       deps.stderr(`stack-order: ${error.message}\n`);
       return 1;
     }

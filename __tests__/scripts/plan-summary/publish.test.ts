@@ -6,7 +6,10 @@ import {
   type IssueApi,
 } from "../../../scripts/plan-summary/publish";
 
-function fakeComments(existing: { id: number; body: string }[]) {
+const bot = { login: "github-actions[bot]" };
+const someone = { login: "mallory" };
+
+function fakeComments(existing: { id: number; body: string; user?: { login: string } }[]) {
   const calls: string[] = [];
   const api: CommentApi = {
     listComments: async () => existing,
@@ -26,20 +29,36 @@ describe("upsertComment", () => {
   test("updates the same comment on later pushes instead of adding one", async () => {
     const { api, calls } = fakeComments([
       { id: 1, body: "LGTM" },
-      { id: 7, body: `${marker("plan")}\nold plan` },
+      { id: 7, body: `${marker("plan")}\nold plan`, user: bot },
     ]);
     expect(await upsertComment(api, 42, "plan", "new plan")).toBe("updated");
     expect(calls).toEqual([`update 7: ${marker("plan")}\nnew plan`]);
   });
 
   test("ignores a comment that merely quotes the marker further down", async () => {
-    const { api, calls } = fakeComments([{ id: 3, body: `> quoting\n${marker("plan")}` }]);
+    const { api, calls } = fakeComments([{ id: 3, body: `> quoting\n${marker("plan")}`, user: bot }]);
     await upsertComment(api, 1, "plan", "x");
     expect(calls[0]).toMatch(/^create/);
   });
+
+  test("never edits a comment with the marker that someone else wrote", async () => {
+    const { api, calls } = fakeComments([{ id: 4, body: `${marker("plan")}\nplanted`, user: someone }]);
+    expect(await upsertComment(api, 1, "plan", "x")).toBe("created");
+    expect(calls).toEqual([`create #1: ${marker("plan")}\nx`]);
+  });
+
+  test("recognizes the app identity when the workflow posts as an app", async () => {
+    const app = { login: "shop-deployer[bot]" };
+    const { api, calls } = fakeComments([
+      { id: 5, body: `${marker("plan")}\nold`, user: bot },
+      { id: 6, body: `${marker("plan")}\nold`, user: app },
+    ]);
+    expect(await upsertComment(api, 1, "plan", "x", app.login)).toBe("updated");
+    expect(calls).toEqual([`update 6: ${marker("plan")}\nx`]);
+  });
 });
 
-function fakeIssues(open: { number: number; body: string; pull_request?: unknown }[]) {
+function fakeIssues(open: { number: number; body: string; pull_request?: unknown; user?: { login: string } }[]) {
   const calls: string[] = [];
   const api: IssueApi = {
     listOpenIssues: async () => open,
@@ -61,19 +80,19 @@ describe("syncDriftIssue", () => {
   });
 
   test("updates the open issue of the environment instead of opening another", async () => {
-    const { api, calls } = fakeIssues([{ number: 5, body: `${marker("drift:staging")}\nold` }]);
+    const { api, calls } = fakeIssues([{ number: 5, body: `${marker("drift:staging")}\nold`, user: bot }]);
     expect(await syncDriftIssue(api, "staging", "drifted", "summary")).toEqual({ action: "updated", issue: 5 });
     expect(calls).toEqual(["update #5"]);
   });
 
   test("closes the issue once no drift is found", async () => {
-    const { api, calls } = fakeIssues([{ number: 5, body: `${marker("drift:staging")}\nold` }]);
+    const { api, calls } = fakeIssues([{ number: 5, body: `${marker("drift:staging")}\nold`, user: bot }]);
     expect(await syncDriftIssue(api, "staging", "clean", "summary")).toEqual({ action: "closed", issue: 5 });
     expect(calls[0]).toMatch(/^close #5: .*no differences in staging/);
   });
 
   test("keeps the issue open when some stack could not be planned (no proof the drift is gone)", async () => {
-    const { api, calls } = fakeIssues([{ number: 5, body: `${marker("drift:staging")}\nold` }]);
+    const { api, calls } = fakeIssues([{ number: 5, body: `${marker("drift:staging")}\nold`, user: bot }]);
     expect(await syncDriftIssue(api, "staging", "unknown", "summary")).toEqual({ action: "updated", issue: 5 });
     expect(calls).toEqual(["update #5"]);
   });
@@ -90,8 +109,15 @@ describe("syncDriftIssue", () => {
     expect(calls).toEqual([]);
   });
 
+  test("never closes or edits a look-alike issue that someone else opened", async () => {
+    const { api, calls } = fakeIssues([{ number: 6, body: `${marker("drift:staging")}\nplanted`, user: someone }]);
+    expect(await syncDriftIssue(api, "staging", "clean", "summary")).toEqual({ action: "none" });
+    expect(await syncDriftIssue(api, "staging", "drifted", "summary")).toEqual({ action: "created", issue: 99 });
+    expect(calls).toEqual(["create Drift detected in staging"]);
+  });
+
   test("never mistakes a pull request for the drift issue", async () => {
-    const { api, calls } = fakeIssues([{ number: 8, body: `${marker("drift:staging")}`, pull_request: {} }]);
+    const { api, calls } = fakeIssues([{ number: 8, body: `${marker("drift:staging")}`, pull_request: {}, user: bot }]);
     await syncDriftIssue(api, "staging", "drifted", "summary");
     expect(calls).toEqual(["create Drift detected in staging"]);
   });
