@@ -16,6 +16,8 @@ export interface RegionalAlertingProps {
   readonly topicName: string;
   readonly keyAlias: string;
   readonly logGroupName: string;
+  /** Further log groups of this region the key encrypts (the failover engine's). */
+  readonly extraLogGroupNames?: readonly string[];
   readonly emails: readonly string[];
 }
 
@@ -23,7 +25,7 @@ export interface RegionalAlertingProps {
  * Where one region's DR signals go: an encrypted SNS topic with the alert contacts subscribed
  * (alarm actions must be in the alarm's region) and the log group the runbooks write evidence to.
  * The key policy lets CloudWatch publish to the encrypted topic and CloudWatch Logs use the key
- * for this log group only; AWS-managed SNS keys cannot grant CloudWatch that.
+ * for these log groups only; AWS-managed SNS keys cannot grant CloudWatch that.
  */
 export class RegionalAlerting extends Construct {
   readonly key: KmsKey;
@@ -33,7 +35,9 @@ export class RegionalAlerting extends Construct {
   constructor(scope: Construct, id: string, props: RegionalAlertingProps) {
     super(scope, id);
     const { provider, location, accountId } = props;
-    const logGroupArn = `arn:aws:logs:${location}:${accountId}:log-group:${props.logGroupName}`;
+    const logGroupArns = [props.logGroupName, ...(props.extraLogGroupNames ?? [])].map(
+      (name) => `arn:aws:logs:${location}:${accountId}:log-group:${name}`,
+    );
     this.key = new KmsKey(this, "key", {
       provider,
       description: `DR alerts and runbook evidence (${location})`,
@@ -63,7 +67,11 @@ export class RegionalAlerting extends Construct {
             Principal: { Service: `logs.${location}.amazonaws.com` },
             Action: ["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"],
             Resource: "*",
-            Condition: { ArnEquals: { "kms:EncryptionContext:aws:logs:arn": logGroupArn } },
+            Condition: {
+              ArnEquals: {
+                "kms:EncryptionContext:aws:logs:arn": logGroupArns.length === 1 ? logGroupArns[0] : logGroupArns,
+              },
+            },
           },
         ],
       }),

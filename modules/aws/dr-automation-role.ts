@@ -3,16 +3,10 @@ import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
 import type { AwsProvider } from "@cdktf/provider-aws/lib/provider";
 import { Construct } from "constructs";
 
-/** What the DR documents act on; the role is allowed exactly these and nothing else. */
+/** What the replication set-up document acts on; the role is allowed exactly these and nothing else. */
 export interface DrAutomationScope {
   readonly topologyParameterArns: readonly string[];
   readonly sqlInstanceArns: readonly string[];
-  /** The SQL and fence security groups the fence and un-fence steps move instances between. */
-  readonly securityGroupArns: readonly string[];
-  readonly privateZoneArn: string;
-  /** Global Accelerator endpoint groups or Route 53 health checks (drain / restore). */
-  readonly trafficArns: readonly string[];
-  readonly trafficKind: "globalAccelerator" | "route53";
   readonly certificateSecretArns: readonly string[];
   /** Keys of the certificate secrets (Secrets Manager calls) and of the alert topics (SNS). */
   readonly kmsKeyArns: readonly string[];
@@ -28,9 +22,9 @@ export interface DrAutomationRoleProps {
 }
 
 /**
- * The identity the SSM Automation documents run as. Assumable only by Systems Manager of this
- * account. Describe/list calls that IAM cannot scope to a resource use "*"; every change is
- * limited to the environment's own instances, zone, endpoint groups, secrets and topics.
+ * The identity the one-time replication set-up document runs as: Run Command on the SQL
+ * instances, the certificate secrets, evidence and notification. Assumable only by Systems
+ * Manager of this account. It has no part in failover (the engine has its own role per region).
  */
 export class DrAutomationRole extends Construct {
   readonly role: IamRole;
@@ -43,7 +37,7 @@ export class DrAutomationRole extends Construct {
     this.role = new IamRole(this, "role", {
       provider,
       name: props.roleName,
-      description: "SSM Automation: DR failover, failback, readiness and replication setup",
+      description: "SSM Automation: the one-time SQL replication set-up",
       assumeRolePolicy: JSON.stringify({
         Version: "2012-10-17",
         Statement: [
@@ -56,24 +50,10 @@ export class DrAutomationRole extends Construct {
         ],
       }),
     });
-    const traffic =
-      s.trafficKind === "globalAccelerator"
-        ? {
-            Sid: "DrainAndRestoreRegions",
-            Effect: "Allow",
-            Action: ["globalaccelerator:UpdateEndpointGroup", "globalaccelerator:DescribeEndpointGroup"],
-            Resource: [...s.trafficArns],
-          }
-        : {
-            Sid: "DrainAndRestoreRegions",
-            Effect: "Allow",
-            Action: ["route53:UpdateHealthCheck", "route53:GetHealthCheck"],
-            Resource: [...s.trafficArns],
-          };
     this.policy = new IamRolePolicy(this, "policy", {
       provider,
       role: this.role.id,
-      name: "dr-runbooks",
+      name: "replication-setup",
       policy: JSON.stringify({
         Version: "2012-10-17",
         Statement: [
@@ -87,41 +67,9 @@ export class DrAutomationRole extends Construct {
           {
             Sid: "ObserveUnscopable",
             Effect: "Allow",
-            Action: [
-              "ssm:GetCommandInvocation",
-              "ssm:ListCommandInvocations",
-              "ssm:DescribeInstanceInformation",
-              "ec2:DescribeInstances",
-              "ec2:DescribeInstanceStatus",
-              "cloudwatch:DescribeAlarms",
-            ],
+            Action: ["ssm:GetCommandInvocation", "ssm:ListCommandInvocations", "ssm:ListCommands"],
             Resource: "*",
           },
-          {
-            Sid: "StartStopSqlInstances",
-            Effect: "Allow",
-            Action: ["ec2:StopInstances", "ec2:StartInstances"],
-            Resource: [...s.sqlInstanceArns],
-          },
-          {
-            Sid: "FenceAndUnfenceSqlInstances",
-            Effect: "Allow",
-            Action: "ec2:ModifyInstanceAttribute",
-            Resource: [...s.sqlInstanceArns, ...s.securityGroupArns],
-          },
-          {
-            Sid: "RepointDatabaseRecord",
-            Effect: "Allow",
-            Action: ["route53:ChangeResourceRecordSets", "route53:ListResourceRecordSets"],
-            Resource: [s.privateZoneArn],
-          },
-          {
-            Sid: "WaitForRecordChange",
-            Effect: "Allow",
-            Action: "route53:GetChange",
-            Resource: "arn:aws:route53:::change/*",
-          },
-          traffic,
           {
             Sid: "ExchangeReplicationCertificates",
             Effect: "Allow",

@@ -11,13 +11,11 @@ export interface DrDocumentsProps {
   /** JSON the runbooks act on (rendered with Fn.jsonencode). */
   readonly topology: string;
   readonly automationRoleArn: string;
-  readonly confirmationMinutes: number;
 }
 
 /**
- * The DR runbooks in one region: the four Automation documents loaded from runbooks/aws/ and
- * the topology parameter they read. Every region has its own copy so a failover can run from
- * the region that survives.
+ * The one-time replication set-up document loaded from runbooks/aws/ and the topology parameter
+ * it reads, in the first region (the failover path does not use them).
  */
 export class DrDocuments extends Construct {
   readonly documents: ReadonlyMap<RunbookKind, SsmDocument>;
@@ -29,7 +27,7 @@ export class DrDocuments extends Construct {
     this.topologyParameter = new SsmParameter(this, "topology", {
       provider,
       name: props.topologyParameterName,
-      description: "Topology of the DR runbooks: instances, zone, traffic endpoints, secrets (no secret values)",
+      description: "Topology of the replication set-up: instances, hosts, secrets (no secret values)",
       type: "String",
       // Grows with the number of regions; Intelligent-Tiering moves to Advanced past 4 KB.
       tier: "Intelligent-Tiering",
@@ -38,7 +36,6 @@ export class DrDocuments extends Construct {
     const values = {
       TOPOLOGY_PARAMETER: props.topologyParameterName,
       AUTOMATION_ROLE_ARN: props.automationRoleArn,
-      CONFIRMATION_MINUTES: String(Math.ceil(props.confirmationMinutes)),
     };
     this.documents = new Map(
       (Object.keys(RUNBOOK_FILES) as RunbookKind[]).map((kind) => [

@@ -3,11 +3,11 @@ import { join } from "node:path";
 import YAML from "yaml";
 import { assertNoTerraformTemplateSyntax } from "./templates";
 
-/** The SSM Automation documents of the DR machinery, one YAML file each in runbooks/aws/. */
+/**
+ * The SSM Automation documents left in runbooks/aws/: only the one-time replication set-up.
+ * Failover, switchover, failback and readiness are the TypeScript engine's (failover-host.ts).
+ */
 export const RUNBOOK_FILES = {
-  failover: "failover.yaml",
-  failback: "failback.yaml",
-  readiness: "readiness.yaml",
   configureReplication: "initialize-replication.yaml",
 } as const;
 export type RunbookKind = keyof typeof RUNBOOK_FILES;
@@ -20,7 +20,6 @@ export const MAX_DOCUMENT_BYTES = 64 * 1024;
 export interface RunbookValues {
   readonly TOPOLOGY_PARAMETER: string;
   readonly AUTOMATION_ROLE_ARN: string;
-  readonly CONFIRMATION_MINUTES: string;
 }
 
 interface Step {

@@ -145,12 +145,17 @@ export const PLATFORM_FIGURES = {
     promotionBasis: "FORCE_FAILOVER_ALLOW_DATA_LOSS plus database recovery on the secondary",
   },
   aws: {
-    databaseDetectionSeconds: 180,
-    databaseDetectionBasis: "CloudWatch StatusCheckFailed alarm: 1-min period, 2 of 2 datapoints, up to 1 min delivery",
-    runbookStartSeconds: 120,
-    runbookStartBasis: "EventBridge to SSM Automation execution start",
-    promotionSeconds: 120,
-    promotionBasis: "FORCE_FAILOVER_ALLOW_DATA_LOSS through Run Command plus database recovery",
+    // The engine's own TDS probes (modules/aws/failover-host.ts): a schedule every minute runs a
+    // 50 s watch that probes every 5 s with a 3 s timeout.
+    databaseDetectionSeconds: 30,
+    databaseDetectionBasis:
+      "engine's first failed TDS probe: at most the 10 s between one minute's 50 s watch and the next, a VPC cold start (5 s), one 5 s probe interval and its 3 s timeout; rounded up",
+    runbookStartSeconds: 15,
+    runbookStartBasis:
+      "the engine acts in the run whose probe closes the confirmation window; worst case that falls between two runs (10 s) plus a cold start (5 s)",
+    promotionSeconds: 60,
+    promotionBasis:
+      "FORCE_FAILOVER_ALLOW_DATA_LOSS sent over TDS by the engine (no Run Command) plus database recovery of at most the lag bound's redo; the NLB re-target (RegisterTargets, 2 TCP checks at 10 s) is the repoint phase",
   },
   reconnectSeconds: 30,
 } as const;

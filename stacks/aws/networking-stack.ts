@@ -4,14 +4,15 @@ import type { AwsEnvironmentConfig } from "../../modules/core/config/schema";
 import { regionCode, stackNames } from "../../modules/core/naming";
 import { RegionalNetwork } from "../../modules/aws/network";
 import { VpcPeering } from "../../modules/aws/peering";
+import { DatabaseEndpoint } from "../../modules/aws/database-endpoint";
 import { DatabaseZone } from "../../modules/aws/private-zone";
 import { regionalProviders } from "../../modules/aws/providers";
 import { EnvironmentStack } from "../base-stack";
 
 /**
  * `<env>-networking`: a VPC per region, peering between every pair of regions with routes both
- * ways, and the private hosted zone (associated with every VPC) that holds the database
- * endpoint record. One aliased provider per region; constructs are keyed by region code.
+ * ways, each region's database name (an internal NLB the failover engine re-targets), and the
+ * private hosted zone (associated with every VPC) with a per-region alias on that NLB. One aliased provider per region; constructs are keyed by region code.
  */
 export class AwsNetworkingStack extends EnvironmentStack {
   readonly providers: ReadonlyMap<string, AwsProvider>;
@@ -19,6 +20,8 @@ export class AwsNetworkingStack extends EnvironmentStack {
   readonly networks: ReadonlyMap<string, RegionalNetwork>;
   readonly peerings: readonly VpcPeering[];
   readonly databaseZone: DatabaseZone;
+  /** Each region's database name: an internal NLB the failover engine re-targets. */
+  readonly databaseEndpoints: ReadonlyMap<string, DatabaseEndpoint>;
 
   constructor(scope: Construct, env: AwsEnvironmentConfig) {
     super(scope, stackNames(env).networking, env);
@@ -55,11 +58,24 @@ export class AwsNetworkingStack extends EnvironmentStack {
     });
     this.peerings = peerings;
 
-    // Route 53 is global; the zone's API calls go through the first region's provider.
+    this.databaseEndpoints = new Map(
+      env.regions.map((region) => [
+        region.location,
+        new DatabaseEndpoint(this, `database-endpoint-${regionCode(env, region.location)}`, {
+          provider: provider(region.location),
+          env,
+          region,
+          network: this.networks.get(region.location) as RegionalNetwork,
+        }),
+      ]),
+    );
+
+    // Route 53 is global; the zone is created (never changed at failover) through the first region's provider.
     this.databaseZone = new DatabaseZone(this, "database-zone", {
       provider: provider(env.regions[0].location),
       env,
       networks: this.networks,
+      endpoints: this.databaseEndpoints,
     });
   }
 }

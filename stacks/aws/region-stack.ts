@@ -68,7 +68,7 @@ export class AwsRegionStack extends EnvironmentStack {
       network,
       role: webRole,
       key: this.key,
-      databaseFqdn: props.databaseZone.databaseFqdn,
+      databaseFqdn: props.databaseZone.databaseNameFor(region.location),
       databaseSecretArn: this.sql.adminSecret.arn,
     });
     this.loadBalancer = new RegionalLoadBalancer(this, "load-balancer", {

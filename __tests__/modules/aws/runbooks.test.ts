@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import YAML from "yaml";
@@ -42,71 +42,18 @@ describe("AWS DR runbooks", () => {
     expect(doc.parameters.TopologyParameter.default).toBe("__TOPOLOGY_PARAMETER__");
   });
 
-  test("fails over in the Azure sequence: confirm, promote, repoint, drain, fence, record", () => {
-    const steps = order("failover");
-    const positions = [
-      "waitConfirmation",
-      "confirmPrimaryDown",
-      "promoteSecondary",
-      "repointDatabaseRecord",
-      "drainFailedRegion",
-      "fenceOldPrimary",
-      "recordFailover",
-    ].map((name) => steps.indexOf(name));
-    expect(positions.every((p) => p >= 0)).toBe(true);
-    expect([...positions].sort((a, b) => a - b)).toEqual(positions);
+  test("keeps only the one-time replication set-up: failover, failback and readiness are the TypeScript engine's", () => {
+    expect(kinds).toEqual(["configureReplication"]);
+    const library = readFileSync(join(RUNBOOK_DIR, "lib", "common.py"), "utf8");
+    expect(library).not.toMatch(/route53|globalaccelerator|FORCE_FAILOVER|stop_instances/);
   });
 
-  test("waits the confirmation window and re-checks the primary before acting", () => {
-    expect(step("failover", "waitConfirmation")).toMatchObject({
-      action: "aws:sleep",
-      inputs: { Duration: "PT{{ ConfirmationMinutes }}M" },
-    });
-    expect(parsed("failover").parameters.ConfirmationMinutes.default).toBe("__CONFIRMATION_MINUTES__");
-    expect(step("failover", "confirmPrimaryDown").inputs.Script).toContain("sql_healthy(topo, failed)");
-    expect(step("failover", "isStillDown").inputs.Default).toBe("notifyRecovered");
-  });
-
-  test("only fails over when the failed region is the current primary, read from the database record", () => {
-    expect(step("failover", "assessFailure").inputs.Script).toContain("current_primary(topo)");
-    expect(step("failover", "isPrimaryDown").inputs.Default).toBe("notifySecondaryDown");
-  });
-
-  test("promotes with a forced failover on the secondary, after recording what it had received", () => {
-    const script: string = step("failover", "promoteSecondary").inputs.Script;
-    expect(script.indexOf("last_hardened_time")).toBeLessThan(script.indexOf("FORCE_FAILOVER_ALLOW_DATA_LOSS"));
-    expect(script).toContain("run_sql(topo, target,");
-  });
-
-  test("fences the old primary by isolating it in the rule-less security group, then stopping it", () => {
-    const script: string = step("failover", "fenceOldPrimary").inputs.Script;
-    expect(script.indexOf("fenceSecurityGroupId")).toBeLessThan(script.indexOf("stop_instances"));
-  });
-
-  test("fails back without data loss: synchronous commit, wait until synchronized, then switch roles", () => {
-    expect(order("failback")).toEqual([
-      "prepareTarget",
-      "synchronizeTarget",
-      "switchRoles",
-      "repointDatabaseRecord",
-      "restoreTraffic",
-      "recordFailback",
-    ]);
-    expect(step("failback", "synchronizeTarget").inputs.Script).toContain("SYNCHRONOUS_COMMIT");
-    expect(step("failback", "synchronizeTarget").inputs.Script).toContain("SYNCHRONIZED");
-    const switchRoles: string = step("failback", "switchRoles").inputs.Script;
-    expect(switchRoles.indexOf("REQUIRED_SYNCHRONIZED_SECONDARIES_TO_COMMIT = 1")).toBeLessThan(
-      switchRoles.indexOf("SET (ROLE = SECONDARY)"),
-    );
-    expect(switchRoles.indexOf("SET (ROLE = SECONDARY)")).toBeLessThan(
-      switchRoles.indexOf("FORCE_FAILOVER_ALLOW_DATA_LOSS"),
-    );
-  });
-
-  test("configures replication as code: endpoints and certificates, exchange through Secrets Manager, create, join", () => {
+  test("configures replication as code: endpoints and certificates, exchange through Secrets Manager, back up, create, join", () => {
     expect(order("configureReplication")).toEqual([
       "createEndpoints",
       "exchangeCertificates",
+      "prepareDatabases",
+      "backupDatabases",
       "createAvailabilityGroup",
       "joinSecondaries",
       "recordReplication",
@@ -120,11 +67,36 @@ describe("AWS DR runbooks", () => {
     expect(step("configureReplication", "joinSecondaries").inputs.Script).toContain("JOIN WITH (CLUSTER_TYPE = NONE)");
   });
 
-  test("readiness fails the execution when a problem is found, so schedules and drills see it", () => {
-    expect(step("readiness", "checkReadiness").inputs.Script).toContain('raise RuntimeError("not ready: "');
-    expect(step("readiness", "checkReadiness").inputs.Script).toContain('topo["lagAlertSeconds"]');
-    // It runs every few minutes: people hear about it only when something is wrong.
-    expect(step("readiness", "checkReadiness").inputs.Script).toContain("notify=bool(problems or notes)");
+  test("takes the primary from the configuration, not from a DNS record the set-up would have to read", () => {
+    expect(step("configureReplication", "prepareDatabases").inputs.Script).toContain(
+      'return topo["activeDatabaseRegion"]',
+    );
+  });
+
+  test("runs the first full backup in its own Run Command step, with an executionTimeout beyond a script step's 600 s", () => {
+    const backup = step("configureReplication", "backupDatabases") as Step & { timeoutSeconds: number };
+    expect(backup.action).toBe("aws:runCommand");
+    expect(backup.inputs).toMatchObject({
+      DocumentName: "AWS-RunPowerShellScript",
+      InstanceIds: ["{{ prepareDatabases.InstanceId }}"],
+      Parameters: { commands: "{{ prepareDatabases.Commands }}", executionTimeout: "7200" },
+    });
+    expect(backup.timeoutSeconds).toBeGreaterThan(7200);
+    expect(step("configureReplication", "prepareDatabases").inputs.Script).toContain("BACKUP DATABASE");
+    expect(step("configureReplication", "createAvailabilityGroup").inputs.Script).not.toContain("BACKUP DATABASE");
+  });
+
+  test("keeps every script step within aws:executeScript's 600 s, its Run Command waits sharing one budget", () => {
+    const scripts = parsed("configureReplication").mainSteps.filter(
+      (s) => s.action === "aws:executeScript",
+    ) as (Step & {
+      timeoutSeconds: number;
+    })[];
+    expect(scripts.every((s) => s.timeoutSeconds <= 600)).toBe(true);
+    const code = pythonFunctions(join(RUNBOOK_DIR, "lib", "common.py"), ["run_powershell"]);
+    expect(code).toContain("def step_deadline(");
+    expect(code).toContain('"executionTimeout": [str(remaining)]');
+    expect(code).toMatch(/time\.time\(\) \+ 540/);
   });
 
   test("inlines only the shared functions a step uses, with the ones they call", () => {
@@ -132,18 +104,17 @@ describe("AWS DR runbooks", () => {
     expect(code).toMatch(/^import json/);
     expect(code).toContain("def run_sql(");
     expect(code).toContain("def run_powershell(");
-    expect(code).not.toContain("def repoint_database(");
+    expect(code).not.toContain("def record_evidence(");
     expect(code).not.toMatch(/^\s*#/m);
   });
 
   test("fills the placeholders and leaves none behind", () => {
-    const content = renderRunbook("failover", {
+    const content = renderRunbook("configureReplication", {
       TOPOLOGY_PARAMETER: "/shop/x/dr/topology",
       AUTOMATION_ROLE_ARN: "arn:aws:iam::1:role/r",
-      CONFIRMATION_MINUTES: "5",
     });
     expect(content).not.toMatch(/__[A-Z_]+__/);
-    expect(YAML.parse(content).parameters.ConfirmationMinutes.default).toBe("5");
+    expect(YAML.parse(content).parameters.TopologyParameter.default).toBe("/shop/x/dr/topology");
   });
 
   describe("rejects a document that would break at deploy time", () => {

@@ -104,12 +104,8 @@ describe("AWS environment awsprod", () => {
       expect(deps("awsprod-region-1")).toEqual(["awsprod-networking"]);
       expect(deps("awsprod-region-2")).toEqual(["awsprod-networking"]);
       expect(deps("awsprod-global-lb")).toEqual(["awsprod-region-1", "awsprod-region-2"]);
-      expect(deps("awsprod-dr-runbook")).toEqual([
-        "awsprod-global-lb",
-        "awsprod-networking",
-        "awsprod-region-1",
-        "awsprod-region-2",
-      ]);
+      // The engine needs nothing of the global entry point: it never drains through it.
+      expect(deps("awsprod-dr-runbook")).toEqual(["awsprod-networking", "awsprod-region-1", "awsprod-region-2"]);
     });
 
     test("reads the network of a region stack from the networking stack's remote state in S3", () => {
@@ -230,28 +226,30 @@ describe("AWS environment awsprod", () => {
     });
 
     test("gives each SQL instance a host record at its fixed address", () => {
-      const hosts = values(net(), "aws_route53_record").filter((r) => r.type === "A");
+      const hosts = values(net(), "aws_route53_record").filter((r) => r.type === "A" && !r.alias);
       expect(hosts.map((r) => [r.name, r.records])).toEqual([
         ["sql-use1.awsprod.shop.internal", ["10.40.20.10"]],
         ["sql-usw2.awsprod.shop.internal", ["10.41.20.10"]],
       ]);
     });
 
-    test("creates the database endpoint on the active region and leaves its target to the runbooks afterwards", () => {
-      const db = net().resource("aws_route53_record", "database-zone/database-endpoint").values;
-      expect(db).toMatchObject({
-        name: "db.awsprod.shop.internal",
-        type: "CNAME",
-        ttl: 30,
-        records: ["sql-use1.awsprod.shop.internal"],
-      });
-      expect(db.lifecycle.ignore_changes).toEqual(["records", "ttl"]);
+    test("names each region's database by an alias on that region's own NLB, never by a record failover changes", () => {
+      const aliases = values(net(), "aws_route53_record").filter((r) => r.alias);
+      expect(aliases.map((r) => [r.name, r.type, r.provider])).toEqual([
+        ["db-use1.awsprod.shop.internal", "A", "aws.use1"],
+        ["db-usw2.awsprod.shop.internal", "A", "aws.use1"],
+      ]);
+      expect(aliases[0].alias.name).toContain("aws_lb.database-endpoint-use1_load-balancer");
+      expect(aliases[1].alias.name).toContain("aws_lb.database-endpoint-usw2_load-balancer");
+      expect(values(net(), "aws_route53_record").filter((r) => r.type === "CNAME")).toEqual([]);
     });
 
-    test("points the database endpoint at whichever region the configuration makes active", () => {
+    test("leaves the database names' targets to the engine whichever region the configuration makes active", () => {
       const west = variant((e) => (e.failover.activeDatabaseRegion = "us-west-2"), "networking");
-      const db = values(west, "aws_route53_record").find((r) => r.type === "CNAME");
-      expect(db?.records).toEqual(["sql-usw2.awsprod.shop.internal"]);
+      expect(west.resources("aws_lb_target_group_attachment")).toEqual([]);
+      expect(values(west, "aws_route53_record").map((r) => r.name)).toEqual(
+        values(net(), "aws_route53_record").map((r) => r.name),
+      );
     });
 
     test("peers every pair of regions once when three are configured", () => {
@@ -688,58 +686,22 @@ describe("AWS environment awsprod", () => {
         ["shop.example.com", "CNAME", 60, "us-west-2", "us-west-2"],
       ]);
       expect(records.every((r) => String(r.health_check_id).startsWith("${aws_route53_health_check."))).toBe(true);
-      const drain = JSON.parse(
-        values(r53Runbooks, "aws_iam_role_policy").find((p) => p.name === "dr-runbooks")?.policy,
-      ).Statement.find((st: Json) => st.Sid === "DrainAndRestoreRegions");
-      expect(drain.Action).toEqual(["route53:UpdateHealthCheck", "route53:GetHealthCheck"]);
-      expect(drain.Resource).toHaveLength(2);
-      expect(values(r53Runbooks, "aws_ssm_parameter")[0].value).toContain('"kind" = "route53"');
+      // With Route 53 as the entry point the engine still never calls it: routing follows the health checks.
+      const engineActions = values(r53Runbooks, "aws_iam_role_policy")
+        .filter((p) => p.name === "failover-engine")
+        .flatMap((p) => JSON.parse(p.policy).Statement.flatMap((st: Json) => [st.Action].flat()));
+      expect(engineActions.length).toBeGreaterThan(0);
+      expect(engineActions.filter((a: string) => a.startsWith("route53"))).toEqual([]);
     });
   });
   describe("dr-runbook", () => {
     const dr = () => stack("awsprod-dr-runbook");
-    const roleStatements = () =>
-      JSON.parse(dr().resource("aws_iam_role_policy", "automation-role/policy").values.policy).Statement as Json[];
 
     test("has one aliased provider per region", () => {
       expect(dr().json.provider.aws.map((p: Json) => p.alias)).toEqual(["use1", "usw2"]);
     });
 
-    test("deploys the four runbooks as Automation documents in every region, so a failover can start from the survivor", () => {
-      const documents = values(dr(), "aws_ssm_document");
-      expect(documents.map((d) => [d.provider, d.name]).sort()).toEqual(
-        ["aws.use1", "aws.usw2"].flatMap((provider) =>
-          ["Initialize-SqlReplication", "Invoke-RegionFailback", "Invoke-RegionFailover", "Test-DrReadiness"].map(
-            (n) => [provider, `shop-awsprod-${n}`],
-          ),
-        ),
-      );
-      expect(documents.every((d) => d.document_type === "Automation" && d.document_format === "YAML")).toBe(true);
-    });
-
-    test("loads the documents from runbooks/aws with the environment's values filled in", () => {
-      const failover = values(dr(), "aws_ssm_document").find(
-        (d) => d.name === "shop-awsprod-Invoke-RegionFailover" && d.provider === "aws.use1",
-      );
-      expect(failover?.content).toContain("FORCE_FAILOVER_ALLOW_DATA_LOSS");
-      expect(failover?.content).toContain('default: "/shop/awsprod/dr/topology"');
-      expect(failover?.content).toContain('default: "5"');
-      expect(failover?.content).toContain('default: "${aws_iam_role.automation-role_');
-      expect(failover?.content).not.toMatch(/__[A-Z_]+__/);
-    });
-
-    test("writes the topology the runbooks act on, with IDs and ARNs only, never a secret value", () => {
-      const topology = values(dr(), "aws_ssm_parameter");
-      expect(topology.map((t) => [t.provider, t.name, t.type])).toEqual([
-        ["aws.use1", "/shop/awsprod/dr/topology", "String"],
-        ["aws.usw2", "/shop/awsprod/dr/topology", "String"],
-      ]);
-      expect(topology[0].value).toContain('"activeDatabaseRegion" = "us-east-1"');
-      expect(topology[0].value).toContain("aws_globalaccelerator_endpoint_group");
-      expect(topology[0].value).not.toMatch(/random_password|secret_string|password/);
-    });
-
-    test("runs the runbooks as a role only Systems Manager of this account can assume", () => {
+    test("runs the replication set-up as a role only Systems Manager of this account can assume", () => {
       const trust = JSON.parse(dr().resource("aws_iam_role", "automation-role/role").values.assume_role_policy);
       expect(trust.Statement).toEqual([
         expect.objectContaining({
@@ -747,28 +709,32 @@ describe("AWS environment awsprod", () => {
           Condition: { StringEquals: { "aws:SourceAccount": "${data.aws_caller_identity.account.account_id}" } },
         }),
       ]);
+      const statements = JSON.parse(dr().resource("aws_iam_role_policy", "automation-role/policy").values.policy)
+        .Statement as Json[];
+      const actions = statements.flatMap((st) => [st.Action].flat());
+      expect(actions.filter((a: string) => /^(route53|globalaccelerator|ec2):/.test(a))).toEqual([]);
     });
 
-    test("limits every change the role may make to this environment's resources", () => {
-      const mutating = roleStatements().filter((st) => st.Sid !== "ObserveUnscopable");
-      expect(mutating.every((st) => st.Resource !== "*" && ![st.Resource].flat().includes("*"))).toBe(true);
-      expect(
-        roleStatements()
-          .find((st) => st.Sid === "ObserveUnscopable")
-          ?.Action.every((a: string) => /:(Get|List|Describe)/.test(a)),
-      ).toBe(true);
-      expect(roleStatements().find((st) => st.Sid === "DrainAndRestoreRegions")?.Action).toContain(
-        "globalaccelerator:UpdateEndpointGroup",
-      );
+    test("runs each region's engine as a role only Lambda of this account can assume", () => {
+      for (const code of ["use1", "usw2"]) {
+        const role = dr().resource("aws_iam_role", `engine-${code}/role`).values;
+        expect(role.name).toBe(`shop-awsprod-${code}-dr-engine`);
+        expect(JSON.parse(role.assume_role_policy).Statement).toEqual([
+          expect.objectContaining({
+            Principal: { Service: "lambda.amazonaws.com" },
+            Condition: { StringEquals: { "aws:SourceAccount": "${data.aws_caller_identity.account.account_id}" } },
+          }),
+        ]);
+      }
     });
 
-    test("alarms on each region's SQL instance status and web tier health, paging the contacts through an encrypted topic", () => {
+    test("pages the contacts through an encrypted topic when a region's web tier or engine is unhealthy", () => {
       const alarms = values(dr(), "aws_cloudwatch_metric_alarm");
-      expect(alarms.map((a) => [a.alarm_name, a.metric_name, a.treat_missing_data]).sort()).toEqual([
-        ["shop-awsprod-use1-sql-down", "StatusCheckFailed", "breaching"],
-        ["shop-awsprod-use1-web-unhealthy", "HealthyHostCount", "breaching"],
-        ["shop-awsprod-usw2-sql-down", "StatusCheckFailed", "breaching"],
-        ["shop-awsprod-usw2-web-unhealthy", "HealthyHostCount", "breaching"],
+      expect(alarms.map((a) => [a.alarm_name, a.treat_missing_data]).sort()).toEqual([
+        ["shop-awsprod-use1-dr-engine-unhealthy", "breaching"],
+        ["shop-awsprod-use1-web-unhealthy", "breaching"],
+        ["shop-awsprod-usw2-dr-engine-unhealthy", "breaching"],
+        ["shop-awsprod-usw2-web-unhealthy", "breaching"],
       ]);
       expect(alarms.every((a) => a.alarm_actions[0].startsWith("${aws_sns_topic."))).toBe(true);
       expect(values(dr(), "aws_sns_topic").every((t) => String(t.kms_master_key_id).startsWith("${aws_kms_key."))).toBe(
@@ -780,58 +746,19 @@ describe("AWS environment awsprod", () => {
       ]);
     });
 
-    test("keeps runbook evidence for a year in an encrypted log group per region", () => {
-      expect(values(dr(), "aws_cloudwatch_log_group").map((g) => [g.name, g.retention_in_days])).toEqual([
-        ["/shop/awsprod/dr", 365],
-        ["/shop/awsprod/dr", 365],
+    test("keeps evidence and the engine's logs for a year in encrypted log groups per region", () => {
+      expect(values(dr(), "aws_cloudwatch_log_group").map((g) => [g.provider, g.name, g.retention_in_days])).toEqual([
+        ["aws.use1", "/shop/awsprod/dr", 365],
+        ["aws.usw2", "/shop/awsprod/dr", 365],
+        ["aws.use1", "/shop/awsprod/dr/engine", 365],
+        ["aws.usw2", "/shop/awsprod/dr/engine", 365],
       ]);
-    });
-
-    test("in automatic mode, hands a region's SQL alarm to the next region, which starts the failover document there", () => {
-      const rule = (suffix: string) => dr().resource("aws_cloudwatch_event_rule", suffix).values;
-      const target = (suffix: string) => dr().resource("aws_cloudwatch_event_target", suffix).values;
-      const forward = rule("failover-trigger-use1/forward");
-      const pattern = JSON.parse(forward.event_pattern);
-      expect(forward.provider).toBe("aws.use1");
-      expect(pattern).toMatchObject({
-        source: ["aws.cloudwatch"],
-        "detail-type": ["CloudWatch Alarm State Change"],
-        detail: { state: { value: ["ALARM"] } },
-      });
-      expect(pattern.resources[0]).toContain("aws_cloudwatch_metric_alarm.alarms-use1_sql-down");
-      expect(target("failover-trigger-use1/forward-target").arn).toBe(
-        "arn:aws:events:us-west-2:${data.aws_caller_identity.account.account_id}:event-bus/default",
-      );
-
-      const start = rule("failover-trigger-use1/start");
-      expect(start.provider).toBe("aws.usw2");
-      expect(start.event_pattern).toBe(forward.event_pattern);
-      const run = target("failover-trigger-use1/start-target");
-      expect(run.provider).toBe("aws.usw2");
-      expect(run.arn).toMatch(
-        /^arn:aws:ssm:us-west-2:\$\{data\.aws_caller_identity\.account\.account_id\}:automation-definition\/\$\{aws_ssm_document\.runbooks-usw2_failover_[0-9A-F]+\.name\}:\$DEFAULT$/,
-      );
-      expect(JSON.parse(run.input)).toEqual({ FailedRegion: ["us-east-1"] });
-      expect(target("failover-trigger-usw2/start-target").provider).toBe("aws.use1");
-    });
-
-    test("lets EventBridge only forward alarms, start the DR documents and pass the automation role", () => {
-      const events = JSON.parse(dr().resource("aws_iam_role_policy", "events-role/policy").values.policy).Statement;
-      expect(events.map((st: Json) => st.Action)).toEqual([
-        "events:PutEvents",
-        "ssm:StartAutomationExecution",
-        "iam:PassRole",
+      const keyPolicy = JSON.parse(dr().resource("aws_kms_key", "alerting-use1/key").values.policy);
+      const logs = keyPolicy.Statement.find((st: Json) => st.Sid === "LogsEncryptEvidence");
+      expect(logs.Condition.ArnEquals["kms:EncryptionContext:aws:logs:arn"]).toEqual([
+        expect.stringMatching(/:log-group:\/shop\/awsprod\/dr$/),
+        expect.stringMatching(/:log-group:\/shop\/awsprod\/dr\/engine$/),
       ]);
-      expect(events[1].Resource).toHaveLength(4);
-      expect(events[2].Condition).toEqual({ StringEquals: { "iam:PassedToService": "ssm.amazonaws.com" } });
-    });
-
-    test("runs the readiness check once per RPO window, from the first region", () => {
-      const schedule = dr().resource("aws_cloudwatch_event_rule", "readiness-schedule/rule").values;
-      expect(schedule).toMatchObject({ provider: "aws.use1", schedule_expression: "rate(5 minutes)" });
-      expect(dr().resource("aws_cloudwatch_event_target", "readiness-schedule/target").values.arn).toMatch(
-        /automation-definition\/\$\{aws_ssm_document\.runbooks-use1_readiness_[0-9A-F]+\.name\}:\$DEFAULT$/,
-      );
     });
 
     test.each([
@@ -843,18 +770,16 @@ describe("AWS environment awsprod", () => {
       expect(readinessIntervalMinutes(rpo)).toBe(interval);
     });
 
-    test("in manual mode, pages people and starts no failover", () => {
+    test("in manual mode, the engines still watch every minute but only notify", () => {
       const manual = variant((e) => (e.failover.mode = "manual"), "dr-runbook");
-      expect(manual.resources("aws_cloudwatch_event_rule").map((r) => r.values.name)).toEqual([
-        "shop-awsprod-dr-readiness",
-      ]);
-      expect(manual.resources("aws_cloudwatch_metric_alarm")).toHaveLength(4);
-      expect(manual.resources("aws_ssm_document")).toHaveLength(8);
-      const events = JSON.parse(
-        values(manual, "aws_iam_role_policy").find((p) => p.name === "start-dr-documents")?.policy,
-      ).Statement;
-      expect(events.map((st: Json) => st.Action)).toEqual(["ssm:StartAutomationExecution", "iam:PassRole"]);
-      expect(JSON.stringify(events)).not.toContain("Invoke-RegionFailover");
+      expect(
+        manual
+          .resources("aws_cloudwatch_event_rule")
+          .map((r) => r.values.schedule_expression)
+          .sort(),
+      ).toEqual(["rate(1 minute)", "rate(1 minute)", "rate(5 minutes)", "rate(5 minutes)"]);
+      for (const fn of manual.resources("aws_lambda_function"))
+        expect(JSON.parse(fn.values.environment.variables.ENGINE_SETTINGS).mode).toBe("manual");
     });
   });
 
@@ -870,6 +795,7 @@ describe("AWS environment awsprod", () => {
       "aws_route53_zone",
       "aws_route53_record",
       "aws_backup_vault",
+      "aws_dynamodb_table",
     ];
     const addresses = (name: string) =>
       stack(name)
@@ -896,13 +822,22 @@ describe("AWS environment awsprod", () => {
       [
         "awsprod-networking",
         [
-          "aws_route53_record.database-zone_database-endpoint_B1501EFC",
+          "aws_route53_record.database-zone_database-name-use1_B8CD06EE",
+          "aws_route53_record.database-zone_database-name-usw2_21F42110",
           "aws_route53_record.database-zone_sql-use1_C26DF118",
           "aws_route53_record.database-zone_sql-usw2_48F27FF4",
           "aws_route53_zone.database-zone_92213844",
         ],
       ],
-      ["awsprod-dr-runbook", ["aws_kms_key.alerting-use1_key_8DF9F84D", "aws_kms_key.alerting-usw2_key_FD6DA46E"]],
+      [
+        "awsprod-dr-runbook",
+        [
+          "aws_dynamodb_table.engine-use1_state_D34845F6",
+          "aws_dynamodb_table.engine-usw2_state_6606B22F",
+          "aws_kms_key.alerting-use1_key_8DF9F84D",
+          "aws_kms_key.alerting-usw2_key_FD6DA46E",
+        ],
+      ],
       [
         "awsprod-state-bootstrap",
         ["aws_kms_key.state-backend_key_AB4A24AA", "aws_s3_bucket.state-backend_state_bucket_F4BB82D1"],

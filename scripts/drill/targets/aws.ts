@@ -1,14 +1,26 @@
 import type { AwsEnvironmentConfig } from "../../../modules/core/config/schema";
+import { DescribeInstancesCommand, StartInstancesCommand, StopInstancesCommand } from "@aws-sdk/client-ec2";
+import {
+  GlobalAcceleratorClient,
+  ListAcceleratorsCommand,
+  ListEndpointGroupsCommand,
+  ListListenersCommand,
+} from "@aws-sdk/client-global-accelerator";
+import type { JournalRecord } from "../../../modules/core/failover/types";
 import { awsGlobalNames, awsRegionNames } from "../../../modules/core/naming";
+import { AwsClients } from "../../../modules/aws/engine/clients";
+import { invokeLambda } from "../../../modules/aws/engine/invoke";
+import { DynamoDbJournal } from "../../../modules/aws/engine/state-table";
+import { engineNames } from "../../../modules/aws/failover-host";
 import type { Check, DatabaseNodeView, DrillTarget, FailoverObservation, FaultStep, TrafficSample } from "../types";
-import { regionFromHealth, UnsupportedFault, drillRegions, sleeperOf } from "./cloud-common";
+import { regionFromHealth, UnsupportedFault, drillRegions } from "./cloud-common";
 
 /**
  * The drill against a deployed AWS environment, through AWS SDK v3 (narrowed to the calls
  * below so tests inject fakes). Faults stop the primary region's instances; failover is the
- * SSM Automation document Invoke-RegionFailover run in the surviving region (every region has
- * the documents); step times come from the execution's step records. No markers: the database
- * is private. Replication cut and flapping are lab-only on AWS (security groups cannot deny).
+ * failover engine of the surviving region (its Lambda function, invoked like `aws lambda
+ * invoke`), and the step times come from that engine's journal in its region's DynamoDB table.
+ * No markers: the database is private. Replication cut and flapping are lab-only on AWS.
  */
 export interface AwsInstance {
   readonly id: string;
@@ -16,27 +28,15 @@ export interface AwsInstance {
   readonly state: string;
 }
 
-export interface AwsStepExecution {
-  readonly name: string;
-  readonly status?: string;
-  readonly endedAt?: Date;
-}
-
 export interface AwsDrillClients {
   /** Instances in a region whose Name tag is one of `names`. */
   instances(region: string, names: readonly string[]): Promise<AwsInstance[]>;
   stopInstances(region: string, ids: readonly string[]): Promise<void>;
   startInstances(region: string, ids: readonly string[]): Promise<void>;
-  documentExists(region: string, name: string): Promise<boolean>;
-  startAutomation(region: string, document: string, parameters: Record<string, string[]>): Promise<string>;
-  automation(
-    region: string,
-    executionId: string,
-  ): Promise<{ status?: string; steps: AwsStepExecution[]; failureMessage?: string }>;
-  /** Executions of a document started at or after `since`, newest first (automatic mode). */
-  automationsSince(region: string, document: string, since: Date): Promise<string[]>;
-  /** Target of the database CNAME in the private zone. */
-  databaseRecordTarget(zone: string, record: string): Promise<string | undefined>;
+  /** Invokes a region's engine function; `wait: false` queues it (the result lands in the journal). */
+  invokeEngine(region: string, payload: Record<string, unknown>, wait: boolean): Promise<unknown>;
+  /** The journal of a region's engine (its DynamoDB table). */
+  journal(region: string): Promise<JournalRecord>;
   /** The global endpoint's DNS name (accelerator) or the Route 53 record name. */
   globalHostName(): Promise<string | undefined>;
   /** Global Accelerator endpoint groups: their region, endpoint health and traffic dial (empty for Route 53). */
@@ -45,26 +45,13 @@ export interface AwsDrillClients {
   sleep?(ms: number): Promise<void>;
 }
 
-const DONE = [
-  "Success",
-  "Failed",
-  "TimedOut",
-  "Cancelled",
-  "CompletedWithSuccess",
-  "CompletedWithFailure",
-  "Rejected",
-  "Exited",
-];
-
 export class AwsTarget implements DrillTarget {
   readonly kind = "aws" as const;
   readonly regions: readonly [string, string];
-  private readonly global;
   private readonly names;
-  private execution: string | undefined;
+  private triggeredAt: number | undefined;
   private faultAt: Date | undefined;
   private readonly stopped: { region: string; instance: AwsInstance; sql: boolean }[] = [];
-  private readonly sleep: (ms: number) => Promise<void>;
 
   constructor(
     private readonly env: AwsEnvironmentConfig,
@@ -73,9 +60,7 @@ export class AwsTarget implements DrillTarget {
   ) {
     const [primary, secondary] = drillRegions(env);
     this.regions = [primary, secondary];
-    this.global = awsGlobalNames(env);
     this.names = { primary: awsRegionNames(env, primary), secondary: awsRegionNames(env, secondary) };
-    this.sleep = sleeperOf(clients.sleep);
   }
 
   private webNames(which: "primary" | "secondary"): string[] {
@@ -85,26 +70,21 @@ export class AwsTarget implements DrillTarget {
   async preflight(): Promise<Check[]> {
     const [, secondary] = this.regions;
     const checks: Check[] = [];
-    for (const doc of [this.global.documents.failover, this.global.documents.readiness]) {
-      const exists = await this.clients.documentExists(secondary, doc).catch(() => false);
-      checks.push({
-        id: `runbook-present:${doc}`,
-        ok: exists,
-        detail: `${doc} in ${secondary}: ${exists ? "present" : "missing"}`,
-      });
-    }
-    const id = await this.clients.startAutomation(secondary, this.global.documents.readiness, {});
-    this.log(`aws: started ${this.global.documents.readiness} (${id})`);
-    let run = await this.clients.automation(secondary, id);
-    const deadline = Date.now() + 15 * 60_000;
-    while (!DONE.includes(run.status ?? "") && Date.now() < deadline) {
-      await this.sleep(10_000);
-      run = await this.clients.automation(secondary, id);
-    }
+    // The surviving region's engine checks readiness itself (replication lag, reachability).
+    const report = (await this.clients
+      .invokeEngine(secondary, { action: "readiness" }, true)
+      .catch((error: Error) => ({ error: error.message }))) as {
+      ready?: boolean;
+      checks?: { id: string; ok: boolean; detail: string }[];
+      error?: string;
+    };
+    const failing = (report.checks ?? []).filter((c) => !c.ok);
     checks.push({
       id: "readiness",
-      ok: run.status === "Success",
-      detail: `${this.global.documents.readiness}: ${run.status ?? "unknown"}${run.failureMessage ? `: ${run.failureMessage}` : ""}`,
+      ok: report.ready === true,
+      detail: report.error
+        ? `engine in ${secondary}: ${report.error}`
+        : `engine in ${secondary}: ${report.ready ? "ready" : `not ready: ${failing.map((c) => `${c.id}: ${c.detail}`).join("; ")}`}`,
     });
     const wanted = [this.names.secondary.sqlInstance, ...this.webNames("secondary")];
     const instances = await this.clients.instances(secondary, wanted);
@@ -188,52 +168,51 @@ export class AwsTarget implements DrillTarget {
 
   async triggerFailover(): Promise<void> {
     const [primary, secondary] = this.regions;
-    this.execution = await this.clients.startAutomation(secondary, this.global.documents.failover, {
-      FailedRegion: [primary],
-    });
-    this.log(
-      `aws: started ${this.global.documents.failover} FailedRegion=${primary} in ${secondary} (${this.execution})`,
+    this.triggeredAt = Date.now();
+    // Queued (Event): the engine runs for minutes; its journal says how far it got.
+    await this.clients.invokeEngine(
+      secondary,
+      { action: "failover", reason: `drill: ${primary} failed`, target: secondary },
+      false,
     );
+    this.log(`aws: asked the engine in ${secondary} to fail over from ${primary}`);
   }
 
   async failoverStatus(): Promise<FailoverObservation> {
-    const [, secondary] = this.regions;
-    if (!this.execution && this.faultAt) {
-      this.execution = (
-        await this.clients.automationsSince(secondary, this.global.documents.failover, this.faultAt)
-      )[0];
-    }
-    if (!this.execution) return { state: "none", detail: "no failover execution started since the fault" };
-    const run = await this.clients.automation(secondary, this.execution);
-    const ended = (name: string) =>
-      run.steps.find((s) => s.name === name && s.status === "Success")?.endedAt?.getTime();
-    if (!DONE.includes(run.status ?? ""))
-      return { state: "in-progress", detail: `${this.execution} ${run.status ?? "unknown"}` };
-    const executed = (name: string) => run.steps.some((s) => s.name === name && s.status === "Success");
-    const state = run.status !== "Success" ? "failed" : executed("recordFailover") ? "completed" : "none";
+    const [primary, secondary] = this.regions;
+    const since = this.faultAt?.getTime() ?? this.triggeredAt;
+    // The surviving region's engine acts, so its own table holds the operation.
+    const journal = await this.clients.journal(secondary);
+    const op = journal.operation;
+    if (!op || op.kind !== "failover" || op.from !== primary || since === undefined || op.startedAt < since)
+      return { state: "none", detail: `no failover from ${primary} in the journal of ${secondary} since the fault` };
+    const done = (step: string) => op.steps.find((s) => s.step === step && s.outcome === "done")?.finishedAt;
     const times = {
-      confirmedAt: ended("confirmPrimaryDown"),
-      promotedAt: ended("promoteSecondary"),
-      repointedAt: ended("repointDatabaseRecord"),
-      fencedAt: ended("fenceOldPrimary"),
+      confirmedAt: done("confirm"),
+      promotedAt: done("promote"),
+      repointedAt: done("repoint"),
+      fencedAt: done("fence"),
     };
+    const state = op.outcome === undefined ? "in-progress" : op.outcome === "completed" ? "completed" : "failed";
     return {
       state,
-      ...(state === "completed" ? { newPrimary: secondary } : {}),
+      ...(state === "completed" ? { newPrimary: op.to } : {}),
       ...Object.fromEntries(Object.entries(times).filter(([, v]) => v !== undefined)),
-      detail: `${this.global.documents.failover} ${run.status}${run.failureMessage ? `: ${run.failureMessage}` : ""}`,
+      ...(op.lagAtPromotionSeconds !== undefined ? { recordedLagSeconds: op.lagAtPromotionSeconds } : {}),
+      detail: `engine ${op.id} in ${secondary}: ${op.kind} ${op.from} -> ${op.to}: ${op.outcome ?? "running"}`,
     };
   }
 
   async databaseNodes(): Promise<DatabaseNodeView[]> {
-    const target = await this.clients.databaseRecordTarget(this.global.privateZone, this.global.databaseRecord);
+    const [, secondary] = this.regions;
+    const journal = await this.clients.journal(secondary).catch((): JournalRecord => ({}));
+    const current = journal.primary ?? this.env.failover.activeDatabaseRegion;
     return Promise.all(
       (["primary", "secondary"] as const).map(async (which, i) => {
         const region = this.regions[i];
-        const names = this.names[which];
-        const [sql] = await this.clients.instances(region, [names.sqlInstance]).catch(() => []);
+        const [sql] = await this.clients.instances(region, [this.names[which].sqlInstance]).catch(() => []);
         const running = sql?.state === "running";
-        const named = target?.split(".")[0] === names.sqlHostLabel;
+        const named = region === current;
         return { region, reachable: running, writable: named && running, fenced: !named && !running };
       }),
     );
@@ -246,9 +225,10 @@ export class AwsTarget implements DrillTarget {
 
   /** Starts the web instances it stopped; the SQL instance only when no failover happened (never un-fence). */
   async cleanup(): Promise<void> {
-    const failedOver = this.execution
-      ? (await this.failoverStatus().catch(() => ({ state: "failed" as const }))).state !== "none"
-      : false;
+    const failedOver =
+      this.faultAt || this.triggeredAt
+        ? (await this.failoverStatus().catch(() => ({ state: "failed" as const }))).state !== "none"
+        : false;
     for (const s of this.stopped) {
       if (s.sql && failedOver) {
         this.log(
@@ -263,29 +243,24 @@ export class AwsTarget implements DrillTarget {
   }
 }
 
-/** The real clients: credentials from the environment (OIDC through configure-aws-credentials in the workflow). */
-export async function createAwsTarget(env: AwsEnvironmentConfig, log: (line: string) => void): Promise<AwsTarget> {
-  const [ec2, ssm, route53, ga] = await Promise.all([
-    import("@aws-sdk/client-ec2"),
-    import("@aws-sdk/client-ssm"),
-    import("@aws-sdk/client-route-53"),
-    import("@aws-sdk/client-global-accelerator"),
-  ]);
-  const ec2Clients = new Map<string, InstanceType<typeof ec2.EC2Client>>();
-  const ssmClients = new Map<string, InstanceType<typeof ssm.SSMClient>>();
-  const ec2In = (region: string) =>
-    ec2Clients.get(region) ?? ec2Clients.set(region, new ec2.EC2Client({ region })).get(region)!;
-  const ssmIn = (region: string) =>
-    ssmClients.get(region) ?? ssmClients.set(region, new ssm.SSMClient({ region })).get(region)!;
-  const r53 = new route53.Route53Client({ region: "us-east-1" });
-  // The Global Accelerator API lives in us-west-2 whatever the accelerator's regions.
-  const gaClient = new ga.GlobalAcceleratorClient({ region: "us-west-2" });
+/** What the real drill clients are built on; tests pass clients whose transport is faked. */
+export interface AwsDrillIo {
+  readonly clients: AwsClients;
+  /** Read-only views of the global entry point for the report; the failover itself never calls it. */
+  readonly globalAccelerator: GlobalAcceleratorClient;
+  readonly credentials: () => Promise<{ accessKeyId: string; secretAccessKey: string; sessionToken?: string }>;
+  readonly fetch?: typeof fetch;
+}
+
+/** The drill's calls through AWS SDK v3 and the engine's Invoke API. */
+export function awsDrillClients(env: AwsEnvironmentConfig, io: AwsDrillIo): AwsDrillClients {
+  const { clients, globalAccelerator: gaClient } = io;
   const lb = env.globalLoadBalancer;
   const acceleratorName = awsGlobalNames(env).accelerator;
-  const clients: AwsDrillClients = {
+  return {
     instances: async (region, names) => {
-      const out = await ec2In(region).send(
-        new ec2.DescribeInstancesCommand({
+      const out = await clients.ec2(region).send(
+        new DescribeInstancesCommand({
           Filters: [
             { Name: "tag:Name", Values: [...names] },
             { Name: "instance-state-name", Values: ["pending", "running", "stopping", "stopped"] },
@@ -301,78 +276,39 @@ export async function createAwsTarget(env: AwsEnvironmentConfig, log: (line: str
         }));
     },
     stopInstances: async (region, ids) => {
-      await ec2In(region).send(new ec2.StopInstancesCommand({ InstanceIds: [...ids], Force: true }));
+      await clients.ec2(region).send(new StopInstancesCommand({ InstanceIds: [...ids], Force: true }));
     },
     startInstances: async (region, ids) => {
-      await ec2In(region).send(new ec2.StartInstancesCommand({ InstanceIds: [...ids] }));
+      await clients.ec2(region).send(new StartInstancesCommand({ InstanceIds: [...ids] }));
     },
-    documentExists: async (region, name) => {
-      await ssmIn(region).send(new ssm.DescribeDocumentCommand({ Name: name }));
-      return true;
+    invokeEngine: async (region, payload, wait) => {
+      const result = await invokeLambda({
+        region,
+        functionName: engineNames(env, region).function,
+        payload,
+        invocationType: wait ? "RequestResponse" : "Event",
+        credentials: io.credentials,
+        ...(io.fetch ? { fetch: io.fetch } : {}),
+      });
+      if (result.functionError) throw new Error(`engine in ${region}: ${JSON.stringify(result.payload)}`);
+      return result.payload;
     },
-    startAutomation: async (region, document, parameters) => {
-      const out = await ssmIn(region).send(
-        new ssm.StartAutomationExecutionCommand({ DocumentName: document, Parameters: parameters }),
-      );
-      if (!out.AutomationExecutionId) throw new Error(`${document}: no execution id returned`);
-      return out.AutomationExecutionId;
-    },
-    automation: async (region, id) => {
-      const out = await ssmIn(region).send(new ssm.GetAutomationExecutionCommand({ AutomationExecutionId: id }));
-      const e = out.AutomationExecution;
-      return {
-        status: e?.AutomationExecutionStatus,
-        failureMessage: e?.FailureMessage,
-        steps: (e?.StepExecutions ?? []).map((s) => ({
-          name: s.StepName ?? "",
-          status: s.StepStatus,
-          endedAt: s.ExecutionEndTime,
-        })),
-      };
-    },
-    automationsSince: async (region, document, since) => {
-      const out = await ssmIn(region).send(
-        new ssm.DescribeAutomationExecutionsCommand({
-          Filters: [
-            { Key: "DocumentNamePrefix", Values: [document] },
-            { Key: "StartTimeAfter", Values: [since.toISOString()] },
-          ],
-        }),
-      );
-      return (out.AutomationExecutionMetadataList ?? [])
-        .sort((a, b) => (b.ExecutionStartTime?.getTime() ?? 0) - (a.ExecutionStartTime?.getTime() ?? 0))
-        .map((m) => m.AutomationExecutionId ?? "")
-        .filter(Boolean);
-    },
-    databaseRecordTarget: async (zone, record) => {
-      const zones = await r53.send(new route53.ListHostedZonesByNameCommand({ DNSName: zone }));
-      const hosted = zones.HostedZones?.find((z) => z.Name === `${zone}.` && z.Config?.PrivateZone);
-      if (!hosted?.Id) return undefined;
-      const sets = await r53.send(
-        new route53.ListResourceRecordSetsCommand({
-          HostedZoneId: hosted.Id,
-          StartRecordName: `${record}.${zone}`,
-          StartRecordType: "CNAME",
-          MaxItems: 1,
-        }),
-      );
-      const set = sets.ResourceRecordSets?.find((s) => s.Name === `${record}.${zone}.` && s.Type === "CNAME");
-      return set?.ResourceRecords?.[0]?.Value;
-    },
+    journal: (region) =>
+      new DynamoDbJournal({ clients, region, tableName: engineNames(env, region).table, now: Date.now }).read(),
     globalHostName: async () => {
       if (lb.kind === "route53") return `${lb.recordName}.${lb.hostedZoneName}`;
-      const out = await gaClient.send(new ga.ListAcceleratorsCommand({}));
+      const out = await gaClient.send(new ListAcceleratorsCommand({}));
       return out.Accelerators?.find((a) => a.Name === acceleratorName)?.DnsName;
     },
     endpointGroups: async () => {
       if (lb.kind !== "globalAccelerator") return [];
-      const accelerators = await gaClient.send(new ga.ListAcceleratorsCommand({}));
+      const accelerators = await gaClient.send(new ListAcceleratorsCommand({}));
       const arn = accelerators.Accelerators?.find((a) => a.Name === acceleratorName)?.AcceleratorArn;
       if (!arn) return [];
-      const listeners = await gaClient.send(new ga.ListListenersCommand({ AcceleratorArn: arn }));
+      const listeners = await gaClient.send(new ListListenersCommand({ AcceleratorArn: arn }));
       const groups = [];
       for (const listener of listeners.Listeners ?? []) {
-        const out = await gaClient.send(new ga.ListEndpointGroupsCommand({ ListenerArn: listener.ListenerArn }));
+        const out = await gaClient.send(new ListEndpointGroupsCommand({ ListenerArn: listener.ListenerArn }));
         for (const g of out.EndpointGroups ?? []) {
           const endpoints = g.EndpointDescriptions ?? [];
           groups.push({
@@ -385,10 +321,21 @@ export async function createAwsTarget(env: AwsEnvironmentConfig, log: (line: str
       return groups;
     },
     http: async (url) => {
-      const res = await fetch(url, { signal: AbortSignal.timeout(10_000) });
+      const res = await (io.fetch ?? fetch)(url, { signal: AbortSignal.timeout(10_000) });
       return { status: res.status, body: await res.text() };
     },
   };
-  log(`aws: documents ${Object.values(awsGlobalNames(env).documents).join(", ")}`);
+}
+
+/** The real clients: credentials from the environment (OIDC through configure-aws-credentials in the workflow). */
+export async function createAwsTarget(env: AwsEnvironmentConfig, log: (line: string) => void): Promise<AwsTarget> {
+  const { defaultProvider } = await import("@aws-sdk/credential-provider-node");
+  const clients = awsDrillClients(env, {
+    clients: new AwsClients(),
+    // Global Accelerator's API lives in us-west-2 whatever the accelerator's regions.
+    globalAccelerator: new GlobalAcceleratorClient({ region: "us-west-2" }),
+    credentials: defaultProvider(),
+  });
+  log(`aws: engines ${env.regions.map((r) => engineNames(env, r.location).function).join(", ")}`);
   return new AwsTarget(env, clients, log);
 }
