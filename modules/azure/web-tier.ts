@@ -31,8 +31,17 @@ export interface WebTierProps {
     readonly webVm: (n: number) => string;
     readonly webComputerName: (n: number) => string;
   };
-  /** Values written into the bootstrap: region label, database host name, vault name. */
-  readonly bootstrap: { readonly region: string; readonly databaseHost: string; readonly keyVaultName: string };
+  /**
+   * Values written into the bootstrap: region label, database host name, the application
+   * login's name and the name of its password secret in the region's vault, the vault's name.
+   */
+  readonly bootstrap: {
+    readonly region: string;
+    readonly databaseHost: string;
+    readonly databaseUser: string;
+    readonly databasePasswordSecret: string;
+    readonly keyVaultName: string;
+  };
   readonly probePath: string;
   readonly tags: Record<string, string>;
 }
