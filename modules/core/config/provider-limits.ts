@@ -145,11 +145,79 @@ export const INCOMPATIBLE_SETTINGS: readonly IncompatibleSettings[] = [
     cloud: "azure",
     field: "globalLoadBalancer.probeProtocol",
     applies: (env) =>
-      env.cloud === "azure" && /^https$/i.test((env.globalLoadBalancer as { probeProtocol?: string }).probeProtocol ?? ""),
+      env.cloud === "azure" &&
+      /^https$/i.test((env.globalLoadBalancer as { probeProtocol?: string }).probeProtocol ?? ""),
     value: (env) => (env.globalLoadBalancer as { probeProtocol?: string }).probeProtocol,
     expected:
       "HTTP: the regional load balancer forwards only port 80 to the web servers, which serve no certificate, so an HTTPS probe would mark every region down",
     fix: "set probeProtocol to Http (Front Door) or HTTP (Traffic Manager); clients still reach Front Door over HTTPS",
-    source: "modules/azure/web-tier.ts (one load-balancing rule, port 80) and the web bootstrap (nginx/IIS on port 80 only)",
+    source:
+      "modules/azure/web-tier.ts (one load-balancing rule, port 80) and the web bootstrap (nginx/IIS on port 80 only)",
   },
 ];
+
+/** A JSON-schema node, as far as range checks read it. */
+interface SchemaNode {
+  readonly properties?: Record<string, SchemaNode>;
+  readonly oneOf?: readonly SchemaNode[];
+  readonly anyOf?: readonly SchemaNode[];
+  readonly const?: unknown;
+  readonly enum?: readonly unknown[];
+  readonly minimum?: number;
+  readonly maximum?: number;
+}
+
+/** What the schema lets a field be: a range, a list of values, or unknown (no bound). */
+export type SchemaRange = { readonly min?: number; readonly max?: number } | { readonly oneOf: readonly number[] };
+
+/** The range a JSON schema (config/schema.json's shape) allows for one table entry's field. */
+export function schemaRange(schema: SchemaNode, entry: ProviderRange): SchemaRange | undefined {
+  const pick = (node: SchemaNode, key: string, value: string): SchemaNode | undefined =>
+    [...(node.oneOf ?? []), ...(node.anyOf ?? [])].find((n) => n.properties?.[key]?.const === value) ??
+    (node.properties?.[key]?.const === value ? node : undefined);
+  let node = pick(schema, "cloud", entry.cloud);
+  const segments = entry.field.split(".");
+  for (const [i, segment] of segments.entries()) {
+    node = node?.properties?.[segment];
+    if (node && i === 0 && segment === "globalLoadBalancer" && entry.kind) node = pick(node, "kind", entry.kind);
+  }
+  if (!node) return undefined;
+  const literals = [...(node.anyOf ?? []), ...(node.oneOf ?? [])].map((n) => n.const);
+  if (literals.length > 0 && literals.every((v) => typeof v === "number")) return { oneOf: literals as number[] };
+  if (node.enum?.every((v) => typeof v === "number")) return { oneOf: node.enum as number[] };
+  return { min: node.minimum, max: node.maximum };
+}
+
+/**
+ * Table entries whose configuration field allows a value the provider refuses (or has no bound
+ * where the provider has one): each is a message naming the field, both ranges and the source.
+ */
+export function rangeViolations(schema: SchemaNode, table: readonly ProviderRange[] = PROVIDER_RANGES): string[] {
+  const problems: string[] = [];
+  const show = (r: SchemaRange | ProviderRange["accepts"]) =>
+    "oneOf" in r ? `{${r.oneOf.join(", ")}}` : `${r.min ?? "-inf"}..${r.max ?? "+inf"}`;
+  for (const entry of table) {
+    const allowed = schemaRange(schema, entry);
+    const where = `${entry.cloud} ${entry.field}${entry.kind ? ` (${entry.kind})` : ""} -> ${entry.resourceType}.${entry.argument}`;
+    if (!allowed) {
+      problems.push(`${where}: the schema has no such field`);
+      continue;
+    }
+    const accepted = (v: number) =>
+      "oneOf" in entry.accepts ? entry.accepts.oneOf.includes(v) : v >= entry.accepts.min && v <= entry.accepts.max;
+    const fits =
+      "oneOf" in allowed
+        ? allowed.oneOf.every(accepted)
+        : allowed.min !== undefined &&
+          allowed.max !== undefined &&
+          !("oneOf" in entry.accepts) &&
+          allowed.min >= entry.accepts.min &&
+          allowed.max <= entry.accepts.max;
+    if (!fits) {
+      problems.push(
+        `${where}: the schema allows ${show(allowed)}, the provider accepts ${show(entry.accepts)} (${entry.source})`,
+      );
+    }
+  }
+  return problems;
+}
