@@ -14,6 +14,12 @@ import { WindowsVirtualMachine } from "@cdktf/provider-azurerm/lib/windows-virtu
 import { PrivateKey } from "@cdktf/provider-tls/lib/private-key";
 import { Construct } from "constructs";
 import type { AzureEnvironmentConfig } from "../core/config/schema";
+import {
+  READINESS_NGINX_LOCATION,
+  READINESS_UNIT,
+  readinessProbeScript,
+  readinessSettings,
+} from "../core/sql/readiness-probe";
 import type { RegionVault } from "./region-vault";
 import { HARDENED_VM_SETTINGS } from "./vm-defaults";
 
@@ -41,6 +47,8 @@ export interface WebTierProps {
     readonly databaseUser: string;
     readonly databasePasswordSecret: string;
     readonly keyVaultName: string;
+    /** The application database the readiness check writes to. */
+    readonly database: string;
   };
   readonly probePath: string;
   readonly tags: Record<string, string>;
@@ -146,7 +154,9 @@ export class WebTier extends Construct {
               disablePasswordAuthentication: true,
               adminSshKey: [{ username: config.adminUsername, publicKey: sshKey!.publicKeyOpenssh }],
               // Encoded here, so Terraform never sees (or interpolates) the template text.
-              customData: Buffer.from(renderTemplate("web-linux.cloud-init.yaml", props.bootstrap)).toString("base64"),
+              customData: Buffer.from(
+                renderTemplate("web-linux.cloud-init.yaml", linuxBootstrap(props.bootstrap)),
+              ).toString("base64"),
             })
           : new WindowsVirtualMachine(this, `${key}-vm`, {
               ...common,
@@ -173,12 +183,22 @@ export class WebTier extends Construct {
   }
 }
 
-/** Fills `${name}` placeholders of a bootstrap file; an unknown or unfilled placeholder is an error. */
+/**
+ * Fills `${name}` placeholders of a bootstrap file; an unknown or unfilled placeholder is an error.
+ * Values are plain names, except placeholders ending in `Base64`, which take base64 text (files
+ * the bootstrap writes verbatim, such as the readiness service).
+ */
 export function renderTemplate(file: string, values: Readonly<Record<string, string>>): string {
   const text = readFileSync(join(__dirname, "bootstrap", file), "utf8");
   return text.replace(/\$\{(\w+)\}/g, (match, name: string) => {
     const value = values[name];
     if (value === undefined) throw new Error(`modules/azure/bootstrap/${file}: no value for placeholder ${match}`);
+    if (name.endsWith("Base64")) {
+      if (!/^[A-Za-z0-9+/]+={0,2}$/.test(value)) {
+        throw new Error(`modules/azure/bootstrap/${file}: value for ${match} must be base64 text`);
+      }
+      return value;
+    }
     if (!/^[A-Za-z0-9._-]+$/.test(value)) {
       throw new Error(
         `modules/azure/bootstrap/${file}: value ${JSON.stringify(value)} for ${match} must be a plain name (letters, digits, '.', '_', '-')`,
@@ -191,4 +211,28 @@ export function renderTemplate(file: string, values: Readonly<Record<string, str
 /** PowerShell's -EncodedCommand takes base64 of UTF-16LE. */
 function encodePowerShell(script: string): string {
   return Buffer.from(script, "utf16le").toString("base64");
+}
+
+const base64 = (text: string) => Buffer.from(text, "utf8").toString("base64");
+
+/** The Linux bootstrap's values: the settings, and the readiness service as files to write. */
+function linuxBootstrap(bootstrap: WebTierProps["bootstrap"]): Record<string, string> {
+  const settings = readinessSettings({
+    region: bootstrap.region,
+    databaseHost: bootstrap.databaseHost,
+    database: bootstrap.database,
+    credential: {
+      kind: "keyVault",
+      vaultName: bootstrap.keyVaultName,
+      secretName: bootstrap.databasePasswordSecret,
+      userName: bootstrap.databaseUser,
+    },
+  });
+  return {
+    ...bootstrap,
+    readinessSettingsBase64: base64(settings),
+    readinessScriptBase64: base64(readinessProbeScript()),
+    readinessUnitBase64: base64(READINESS_UNIT),
+    readinessLocationBase64: base64(READINESS_NGINX_LOCATION),
+  };
 }

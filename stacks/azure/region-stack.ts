@@ -92,6 +92,7 @@ export class AzureRegionStack extends EnvironmentStack {
         databaseUser: login.userName,
         databasePasswordSecret: APPLICATION_PASSWORD_SECRET,
         keyVaultName: names.keyVault,
+        database: env.sql.replication.databases[0]!,
       },
       probePath: env.globalLoadBalancer.probePath,
       tags,

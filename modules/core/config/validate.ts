@@ -204,7 +204,7 @@ function modelProblems(file: string, env: EnvironmentConfig, placementOk: boolea
       env.sql.applicationUsername,
       "a login other than sql.adminUsername: the web tier must never log in as the admin",
       "use a name such as webapp",
-    )
+    );
   }
   // Settings each valid alone that the provider or the service refuses together.
   for (const combination of INCOMPATIBLE_SETTINGS) {
