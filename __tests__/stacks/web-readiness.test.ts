@@ -42,8 +42,12 @@ describe("the web tier's readiness check", () => {
   test("is served at /ready next to the shallow /health, on Azure and AWS", () => {
     const azure = cloudInit();
     expect(azure).toMatch(/location = \/health \{[^}]*return 200/);
-    expect(azure).toContain("include /etc/nginx/snippets/webapp-ready.conf;");
-    expect(writtenFile(azure, "/etc/nginx/snippets/webapp-ready.conf")).toContain("location = /ready");
+    expect(azure).toMatch(
+      /location = \/ready \{\s*include \/etc\/nginx\/snippets\/webapp-origin\.conf;\s*include \/etc\/nginx\/snippets\/webapp-ready\.conf;/,
+    );
+    expect(writtenFile(azure, "/etc/nginx/snippets/webapp-ready.conf")).toContain(
+      "proxy_pass http://127.0.0.1:8081/ready",
+    );
     expect(writtenFile(azure, "/etc/systemd/system/webapp-ready.service")).toContain("DynamicUser=yes");
     const aws = userData();
     expect(echoedFile(aws, "/etc/nginx/default.d/ready.conf")).toContain("proxy_pass http://127.0.0.1:8081/ready");
@@ -58,7 +62,10 @@ describe("the web tier's readiness check", () => {
   };
 
   test("reads the application login (never the admin's) from the region's vault or secret", () => {
-    const azure = JSON.parse(writtenFile(cloudInit(), "/etc/webapp/readiness.json"));
+    const plain = /- path: \/etc\/webapp\/readiness\.json\n\s+permissions: .*\n\s+content: \|\n((?:\s{6}.*\n)+)/.exec(
+      cloudInit(),
+    );
+    const azure = JSON.parse(plain![1]!);
     expect(azure).toEqual({
       region: "westeurope",
       databaseHost: expect.stringMatching(/^db\./),

@@ -14,12 +14,8 @@ import { WindowsVirtualMachine } from "@cdktf/provider-azurerm/lib/windows-virtu
 import { PrivateKey } from "@cdktf/provider-tls/lib/private-key";
 import { Construct } from "constructs";
 import type { AzureEnvironmentConfig } from "../core/config/schema";
-import {
-  READINESS_NGINX_LOCATION,
-  READINESS_UNIT,
-  readinessProbeScript,
-  readinessSettings,
-} from "../core/sql/readiness-probe";
+import { ORIGIN_CHECK_UNITS, originCheckScript } from "./front-door-origin-check";
+import { READINESS_NGINX_PROXY, READINESS_UNIT, readinessProbeScript } from "../core/sql/readiness-probe";
 import type { RegionVault } from "./region-vault";
 import { HARDENED_VM_SETTINGS } from "./vm-defaults";
 
@@ -49,6 +45,11 @@ export interface WebTierProps {
     readonly keyVaultName: string;
     /** The application database the readiness check writes to. */
     readonly database: string;
+    /**
+     * frontDoor: reject requests without the profile's X-Azure-FDID (fetched from the vault, fail
+     * closed until then). none: Traffic Manager answers DNS only, clients connect directly.
+     */
+    readonly originCheck: "frontDoor" | "none";
   };
   readonly probePath: string;
   readonly tags: Record<string, string>;
@@ -215,24 +216,25 @@ function encodePowerShell(script: string): string {
 
 const base64 = (text: string) => Buffer.from(text, "utf8").toString("base64");
 
-/** The Linux bootstrap's values: the settings, and the readiness service as files to write. */
+/**
+ * The Linux bootstrap's values: the settings, and the readiness and origin-check services as
+ * files to write. Those files are the same in every region (regional values are in the settings
+ * files the template writes), so the regions' bootstraps stay identical but for names.
+ */
 function linuxBootstrap(bootstrap: WebTierProps["bootstrap"]): Record<string, string> {
-  const settings = readinessSettings({
-    region: bootstrap.region,
-    databaseHost: bootstrap.databaseHost,
-    database: bootstrap.database,
-    credential: {
-      kind: "keyVault",
-      vaultName: bootstrap.keyVaultName,
-      secretName: bootstrap.databasePasswordSecret,
-      userName: bootstrap.databaseUser,
-    },
-  });
   return {
     ...bootstrap,
-    readinessSettingsBase64: base64(settings),
     readinessScriptBase64: base64(readinessProbeScript()),
     readinessUnitBase64: base64(READINESS_UNIT),
-    readinessLocationBase64: base64(READINESS_NGINX_LOCATION),
+    readinessLocationBase64: base64(READINESS_NGINX_PROXY),
+    originSnippetBase64: base64(
+      bootstrap.originCheck === "frontDoor"
+        ? "return 403; # until webapp-origin-check has this profile's ID\n"
+        : "# Traffic Manager answers DNS only: clients connect directly, there is no header to check\n",
+    ),
+    originCheckScriptBase64: base64(originCheckScript()),
+    originCheckServiceBase64: base64(ORIGIN_CHECK_UNITS.service),
+    originCheckTimerBase64: base64(ORIGIN_CHECK_UNITS.timer),
+    originCheckAction: bootstrap.originCheck === "frontDoor" ? "enable" : "disable",
   };
 }

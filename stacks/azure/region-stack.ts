@@ -93,6 +93,7 @@ export class AzureRegionStack extends EnvironmentStack {
         databasePasswordSecret: APPLICATION_PASSWORD_SECRET,
         keyVaultName: names.keyVault,
         database: env.sql.replication.databases[0]!,
+        originCheck: env.globalLoadBalancer.kind === "frontDoor" ? "frontDoor" : "none",
       },
       probePath: env.globalLoadBalancer.probePath,
       tags,

@@ -67,8 +67,11 @@ describe("addresses of stateful Azure resources", () => {
   // random_id is not in the plan summary's stateful types, but a new SID would orphan the
   // database user of the application login on every replica: pinned here.
   test("keeps the address of the application login's SID", () => {
-    expect(app.stack("prod-networking").resources("random_id").map((r) => r.address)).toEqual([
-      "random_id.application-login_sid_54F0167D",
-    ]);
+    expect(
+      app
+        .stack("prod-networking")
+        .resources("random_id")
+        .map((r) => r.address),
+    ).toEqual(["random_id.application-login_sid_54F0167D"]);
   });
 });

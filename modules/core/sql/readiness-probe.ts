@@ -131,11 +131,15 @@ ProtectHome=yes
 WantedBy=multi-user.target
 `;
 
+/** The nginx directives that hand /ready to it. */
+export const READINESS_NGINX_PROXY = `access_log off;
+proxy_pass http://127.0.0.1:${READINESS_PORT}${READINESS_PATH};
+proxy_read_timeout 45s;
+`;
+
 /** The nginx location that exposes it (inside the server block that also serves /health). */
 export const READINESS_NGINX_LOCATION = `location = ${READINESS_PATH} {
-    access_log off;
-    proxy_pass http://127.0.0.1:${READINESS_PORT}${READINESS_PATH};
-    proxy_read_timeout 45s;
+${READINESS_NGINX_PROXY.replace(/^/gm, "    ").trimEnd()}
 }
 `;
 

@@ -14,21 +14,37 @@ export const rule: Rule = {
   cloud: "any",
   mappings: [],
   checks:
-    "The secrets readable by web-tier identities (Azure: Key Vault role assignments to tier=web VMs; AWS: GetSecretValue of tier=web instance roles) all hold the same random_password, followed across stacks, and no admin credential uses it.",
+    "The credentials readable by web-tier identities (secrets holding a random_password, followed across stacks; Azure: Key Vault role assignments to tier=web VMs; AWS: GetSecretValue of tier=web instance roles) all hold the same one, and no admin credential uses it.",
   check(env, report) {
     const readers = env.config?.cloud === "aws" ? awsReaders(env) : azureReaders(env);
     if (readers.length === 0) return;
     const origins = new Map<TfResource, TfResource[]>();
     for (const { reader, secret } of readers) {
-      const found = secretOrigins(env, secret);
-      if (found.length !== 1) {
+      if (secret.type === "unresolved") {
         report.violation(
           reader,
-          `the web tier reads ${secret.address} (${secret.stack}), whose value comes from ${found.length === 0 ? "no generated password" : `${found.length} generated passwords`}`,
+          `the web tier may read ${secret.address}, which is not one secret of these stacks (a wildcard or an outside ARN)`,
+          "grant secretsmanager:GetSecretValue on the application login's secret only",
+        );
+        continue;
+      }
+      const found = secretOrigins(env, secret);
+      // A secret with no generated value is not a credential (for example the Front Door ID).
+      if (found.length > 1) {
+        report.violation(
+          reader,
+          `the web tier reads ${secret.address} (${secret.stack}), whose value combines ${found.length} generated passwords`,
           "store exactly the environment's application login password in the secret",
         );
       }
       for (const origin of found) origins.set(origin, [...(origins.get(origin) ?? []), reader]);
+    }
+    if (origins.size === 0) {
+      report.violation(
+        readers[0]!.reader,
+        "the web tier reads no generated credential: it has no way to log in to the database",
+        "store the environment's application login in every region and let the web identities read it",
+      );
     }
     if (origins.size > 1) {
       const list = [...origins.keys()].map((o) => `${o.address} (${o.stack})`).join(", ");
