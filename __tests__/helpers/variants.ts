@@ -1,4 +1,4 @@
-import type { AzureEnvironmentConfig, EnvironmentConfig } from "../../modules/core/config/schema";
+import type { AwsEnvironmentConfig, AzureEnvironmentConfig, EnvironmentConfig } from "../../modules/core/config/schema";
 import { shippedEnvironment } from "./synthesized";
 
 /**
@@ -36,6 +36,23 @@ export const VARIANTS: Record<string, () => EnvironmentConfig[]> = {
       addressSpace: "10.32.0.0/16",
       subnets: { web: "10.32.1.0/24", data: "10.32.2.0/24" },
     });
+    return [env];
+  },
+  /** awsprod behind Route 53, with no internet egress: secrets only through VPC endpoints. */
+  awsRoute53NoEgress: () => {
+    const env = shippedEnvironment<AwsEnvironmentConfig>("awsprod");
+    env.environment = "awsr53";
+    env.outboundAccess = "none";
+    env.globalLoadBalancer = {
+      kind: "route53",
+      hostedZoneName: "example.com",
+      recordName: "shop",
+      probePath: "/health",
+      probeIntervalSeconds: 10,
+      thresholdCount: 3,
+      dnsTtlSeconds: 30,
+    };
+    env.remoteState = { ...env.remoteState, bucket: "shop-awsr53-tfstate", kmsKeyAlias: "alias/shop-awsr53-tfstate" };
     return [env];
   },
 };

@@ -8,6 +8,12 @@ import { awsRegionNames } from "../core/naming";
 import { hardenedInstanceOptions, lookupAmi } from "./instance-defaults";
 import type { SsmInstanceRole } from "./instance-role";
 import type { RegionalNetwork } from "./network";
+import {
+  READINESS_NGINX_LOCATION,
+  READINESS_UNIT,
+  readinessProbeScript,
+  readinessSettings,
+} from "../core/sql/readiness-probe";
 import { renderBootstrap } from "./templates";
 
 export interface WebTierProps {
@@ -19,7 +25,7 @@ export interface WebTierProps {
   readonly key: KmsKey;
   /** The private database name the application connects to. */
   readonly databaseFqdn: string;
-  /** ARN of the Secrets Manager secret with the database credentials (read with the instance role). */
+  /** ARN of the Secrets Manager secret with the application login (read with the instance role). */
   readonly databaseSecretArn: string;
 }
 
@@ -38,10 +44,23 @@ export class WebTier extends Construct {
     const { env, network } = props;
     const names = awsRegionNames(env, props.location);
     this.image = lookupAmi(this, "image", props.provider, env.web.image);
+    const base64 = (text: string) => Buffer.from(text, "utf8").toString("base64");
+    const settings = readinessSettings({
+      region: props.location,
+      databaseHost: props.databaseFqdn,
+      database: env.sql.replication.databases[0]!,
+      credential: { kind: "secretsManager", secretArn: props.databaseSecretArn, region: props.location },
+    });
     const userData = renderBootstrap("web-user-data.sh", {
       PROBE_PATH: env.globalLoadBalancer.probePath,
       DATABASE_FQDN: props.databaseFqdn,
       DATABASE_SECRET_ARN: props.databaseSecretArn,
+      // Base64 on purpose: the files hold no secret, and base64 has no "\${" Terraform would read.
+      // Plain, so Terraform fills in the secret's ARN and the database name.
+      READINESS_SETTINGS: settings,
+      READINESS_SCRIPT_B64: base64(readinessProbeScript()),
+      READINESS_UNIT_B64: base64(READINESS_UNIT),
+      READINESS_LOCATION_B64: base64(READINESS_NGINX_LOCATION),
     });
     const instances = new Map<string, Instance>();
     for (let n = 1; n <= env.web.countPerRegion; n++) {

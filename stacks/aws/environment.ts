@@ -21,6 +21,7 @@ export function buildAwsEnvironment(app: App, env: AwsEnvironmentConfig): Terraf
         region,
         network: networking.networks.get(region.location) as NonNullable<ReturnType<typeof networking.networks.get>>,
         databaseZone: networking.databaseZone,
+        applicationLogin: networking.applicationLogin,
       }),
   );
   const globalLb = new AwsGlobalLbStack(app, env, regions);

@@ -1,7 +1,9 @@
 import type { AwsProvider } from "@cdktf/provider-aws/lib/provider";
+import { RandomProvider } from "@cdktf/provider-random/lib/provider";
 import type { Construct } from "constructs";
 import type { AwsEnvironmentConfig } from "../../modules/core/config/schema";
 import { regionCode, stackNames } from "../../modules/core/naming";
+import { ApplicationLogin } from "../../modules/aws/application-login";
 import { RegionalNetwork } from "../../modules/aws/network";
 import { VpcPeering } from "../../modules/aws/peering";
 import { DatabaseEndpoint } from "../../modules/aws/database-endpoint";
@@ -22,6 +24,8 @@ export class AwsNetworkingStack extends EnvironmentStack {
   readonly databaseZone: DatabaseZone;
   /** Each region's database name: an internal NLB the failover engine re-targets. */
   readonly databaseEndpoints: ReadonlyMap<string, DatabaseEndpoint>;
+  /** The web tier's one SQL login of the environment (password and SID), stored by every region stack. */
+  readonly applicationLogin: ApplicationLogin;
 
   constructor(scope: Construct, env: AwsEnvironmentConfig) {
     super(scope, stackNames(env).networking, env);
@@ -76,6 +80,11 @@ export class AwsNetworkingStack extends EnvironmentStack {
       env,
       networks: this.networks,
       endpoints: this.databaseEndpoints,
+    });
+    // Generated once per environment, here because every region stack already reads this stack.
+    new RandomProvider(this, "random");
+    this.applicationLogin = new ApplicationLogin(this, "application-login", {
+      userName: env.sql.applicationUsername,
     });
   }
 }

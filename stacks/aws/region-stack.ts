@@ -6,6 +6,7 @@ import type { Construct } from "constructs";
 import type { AwsEnvironmentConfig } from "../../modules/core/config/schema";
 import type { AwsRegionConfig } from "../../modules/core/config/schema-aws";
 import { awsRegionNames, stackNames } from "../../modules/core/naming";
+import type { ApplicationLogin } from "../../modules/aws/application-login";
 import { InstanceBackup } from "../../modules/aws/backup";
 import { SsmInstanceRole } from "../../modules/aws/instance-role";
 import type { RegionalNetwork } from "../../modules/aws/network";
@@ -23,6 +24,8 @@ export interface AwsRegionStackProps {
   /** This region's network, from the networking stack (read through remote state). */
   readonly network: RegionalNetwork;
   readonly databaseZone: DatabaseZone;
+  /** The environment's application login, from the networking stack. */
+  readonly applicationLogin: ApplicationLogin;
 }
 
 /**
@@ -55,12 +58,19 @@ export class AwsRegionStack extends EnvironmentStack {
     });
     new KmsAlias(this, "data-key-alias", { name: names.dataKeyAlias, targetKeyId: this.key.keyId });
 
-    this.sql = new SqlServer(this, "sql", { env, region, network, key: this.key });
-    // The application reads the database credentials at run time with its instance role, as
-    // on Azure: the role may read that one secret, and the bootstrap only names it.
+    this.sql = new SqlServer(this, "sql", {
+      env,
+      region,
+      network,
+      key: this.key,
+      applicationLogin: props.applicationLogin,
+    });
+    // The application logs in as the environment's application login, never the admin: its
+    // instance role may read that one secret (the admin secret stays with the SQL instance),
+    // and the bootstrap only names it.
     const webRole = new SsmInstanceRole(this, "web-role", {
       roleName: names.webRole,
-      readSecrets: { secretArns: [this.sql.adminSecret.arn], kmsKeyArn: this.key.arn },
+      readSecrets: { secretArns: [this.sql.applicationSecret.arn], kmsKeyArn: this.key.arn },
     });
     this.web = new WebTier(this, "web", {
       env,
@@ -69,7 +79,7 @@ export class AwsRegionStack extends EnvironmentStack {
       role: webRole,
       key: this.key,
       databaseFqdn: props.databaseZone.databaseNameFor(region.location),
-      databaseSecretArn: this.sql.adminSecret.arn,
+      databaseSecretArn: this.sql.applicationSecret.arn,
     });
     this.loadBalancer = new RegionalLoadBalancer(this, "load-balancer", {
       env,
