@@ -47,7 +47,12 @@ export type TickResult =
   | { kind: "busy" /* another run holds the lease */ }
   | { kind: "resumed"; operation: OperationRecord }
   /** An engine with `actingRegion` whose chosen target is another region leaves it to that region's engine. */
-  | { kind: "standby"; target: string };
+  | { kind: "standby"; target: string }
+  /**
+   * The recorded primary is down and another region is the writable primary: an engine elsewhere
+   * failed over. This engine's journal now follows it (regional engines keep their own journals).
+   */
+  | { kind: "followed"; primary: string };
 
 export interface FailoverOptions {
   readonly reason: string;
@@ -411,6 +416,13 @@ export class FailoverEngine {
       if (previous?.unreachableSince !== undefined) this.event("detect", "done", `${primary} answers again`);
       await this.writeJournal(run, { ...run.journal, detector: { primary, lastProbeAt: now } });
       return { kind: "healthy" };
+    }
+    const moved = await this.writablePrimaryElsewhere(primary);
+    if (moved !== undefined) {
+      this.log(`${primary} does not answer and ${moved} is the writable primary: following ${moved}`);
+      this.event("detect", "done", `the primary moved from ${primary} to ${moved}`);
+      await this.writeJournal(run, { ...run.journal, primary: moved, detector: { primary: moved, lastProbeAt: now } });
+      return { kind: "followed", primary: moved };
     }
     const maxGap = s.maxProbeGapMs ?? Math.max(3 * s.probeIntervalMs + s.probeTimeoutMs, 60_000);
     const continuous =
@@ -1167,6 +1179,16 @@ export class FailoverEngine {
   }
 
   // ---------------------------------------------------------------- small helpers
+
+  /** Another region that says it is the primary and takes writes, when the recorded one is down. */
+  private async writablePrimaryElsewhere(recorded: string): Promise<string | undefined> {
+    for (const region of this.settings.regions) {
+      if (region === recorded) continue;
+      const status = await this.safe(() => this.a.database.status(region, this.settings.probeTimeoutMs));
+      if (status?.role === "primary" && status.writable) return region;
+    }
+    return undefined;
+  }
 
   private currentPrimary(journal: JournalRecord): string {
     return journal.primary ?? this.settings.configuredPrimary;

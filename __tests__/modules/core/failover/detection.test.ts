@@ -1,4 +1,4 @@
-import { A, B, harness, tickUntilDecided } from "./harness";
+import { A, B, C, harness, tickUntilDecided } from "./harness";
 
 describe("detection: the primary's database must stay unreachable for the whole confirmation window", () => {
   test("a healthy primary is reported healthy and the detector record is persisted", async () => {
@@ -119,5 +119,28 @@ describe("detection: the primary's database must stay unreachable for the whole 
     const own = await h.engine("azure:northeurope", { actingRegion: B }).tick();
     expect(own.kind).toBe("failed-over");
     expect(h.sim.writablePrimaries()).toEqual([B]);
+  });
+
+  test("a regional engine whose own journal still names the failed primary follows the region that took over", async () => {
+    // In the clouds each region's engine keeps its lease and journal in its own region, so only
+    // the engine that acted records the new primary; the others must not go on watching the old one.
+    const h = harness({ regions: [A, B, C] });
+    const north = h.engine("azure:northeurope", { actingRegion: B }, B);
+    const sweden = h.engine("azure:swedencentral", { actingRegion: C }, C);
+    h.sim.databaseDown(A);
+    expect((await tickUntilDecided(north, h.sim)).kind).toBe("failed-over");
+    expect(await sweden.tick()).toEqual({ kind: "followed", primary: B });
+    expect(await sweden.primary()).toBe(B);
+    expect(await sweden.tick()).toEqual({ kind: "healthy" });
+    expect(h.sim.callsOf("database.promote")).toHaveLength(1);
+    expect(h.sim.writablePrimaries()).toEqual([B]);
+  });
+
+  test("a down primary is not followed elsewhere while no other region is a writable primary", async () => {
+    const h = harness({ regions: [A, B, C] });
+    const sweden = h.engine("azure:swedencentral", { actingRegion: C }, C);
+    h.sim.databaseDown(A);
+    expect((await sweden.tick()).kind).toBe("suspect");
+    expect(await sweden.primary()).toBe(A);
   });
 });

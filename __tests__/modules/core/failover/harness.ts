@@ -26,7 +26,8 @@ export interface Harness {
   readonly sim: Sim;
   readonly events: EngineEvent[];
   readonly logs: string[];
-  engine(proc?: string, overrides?: Partial<EngineSettings>): FailoverEngine;
+  /** An engine process; with `store`, it keeps its own lease and journal (a regional engine). */
+  engine(proc?: string, overrides?: Partial<EngineSettings>, store?: string): FailoverEngine;
 }
 
 export function harness(
@@ -41,8 +42,8 @@ export function harness(
     sim,
     events,
     logs,
-    engine: (proc = "engine", overrides = {}) =>
-      new FailoverEngine(settings(regions, { ...base, ...overrides }), sim.actuators(proc), {
+    engine: (proc = "engine", overrides = {}, store?: string) =>
+      new FailoverEngine(settings(regions, { ...base, ...overrides }), sim.actuators(proc, store), {
         owner: proc,
         log: (line) => logs.push(`${proc}: ${line}`),
         events: (e) => events.push(e),

@@ -224,7 +224,20 @@ export class Sim {
 
   // ------------------------------------------------------------- actuators
 
-  actuators(proc = "engine"): Actuators {
+  /** Lease and journal of engines that keep their own (one per region in the clouds), by store name. */
+  private readonly stores = new Map<string, { lease: Lease | undefined; journalText: string }>();
+
+  /**
+   * The actuators one engine process sees. Without `store`, every process shares one lease and
+   * one journal (the lab, people at a terminal); with it, the process keeps its own, as each
+   * region's engine does in the clouds.
+   */
+  actuators(proc = "engine", store?: string): Actuators {
+    const own =
+      store === undefined
+        ? undefined
+        : (this.stores.get(store) ?? this.stores.set(store, { lease: undefined, journalText: "{}" }).get(store)!);
+    const box: { lease: Lease | undefined; journalText: string } = own ?? this;
     const call = async <T>(method: string, args: unknown[], body: () => T | Promise<T>): Promise<T> => {
       if (this.crashed.has(proc)) throw new Crash(`${proc} is dead`);
       const record: Call = { proc, at: this.clock.now(), method, args };
@@ -310,27 +323,27 @@ export class Sim {
       lock: {
         acquire: (owner, ttlMs) =>
           call("lock.acquire", [owner, ttlMs], () => {
-            if (this.lease && this.lease.expiresAt > this.clock.now()) return undefined;
+            if (box.lease && box.lease.expiresAt > this.clock.now()) return undefined;
             this.leaseCounter += 1;
-            this.lease = { owner, token: `t${this.leaseCounter}`, expiresAt: this.clock.now() + ttlMs };
-            return this.lease;
+            box.lease = { owner, token: `t${this.leaseCounter}`, expiresAt: this.clock.now() + ttlMs };
+            return box.lease;
           }),
         renew: (lease, ttlMs) =>
           call("lock.renew", [lease.token, ttlMs], () => {
-            if (!this.lease || this.lease.token !== lease.token) return undefined;
-            this.lease = { ...lease, expiresAt: this.clock.now() + ttlMs };
-            return this.lease;
+            if (!box.lease || box.lease.token !== lease.token) return undefined;
+            box.lease = { ...lease, expiresAt: this.clock.now() + ttlMs };
+            return box.lease;
           }),
         release: (lease) =>
           call("lock.release", [lease.token], () => {
-            if (this.lease?.token === lease.token) this.lease = undefined;
+            if (box.lease?.token === lease.token) box.lease = undefined;
           }),
       },
       journal: {
-        read: () => call("journal.read", [], () => JSON.parse(this.journalText) as JournalRecord),
+        read: () => call("journal.read", [], () => JSON.parse(box.journalText) as JournalRecord),
         write: (record) =>
           call("journal.write", [record], () => {
-            this.journalText = JSON.stringify(record);
+            box.journalText = JSON.stringify(record);
           }),
       },
       notifier: {
