@@ -1,0 +1,246 @@
+import type { DatabaseActuator, ProbeResult, ReplicaStatus } from "../../../modules/core/failover/types";
+import type { Lab } from "../lab";
+import { queryPort, sleep } from "../postgres";
+
+/**
+ * The database actuator on the lab's PostgreSQL servers, standing for the availability-group
+ * statements the cloud actuators send over TDS:
+ *
+ * | engine call          | SQL Server (cloud)                              | lab (PostgreSQL)                                          |
+ * | -------------------- | ----------------------------------------------- | --------------------------------------------------------- |
+ * | promote forced       | ALTER AG ... FORCE_FAILOVER_ALLOW_DATA_LOSS      | pg_promote() on the standby; other standbys stay suspended |
+ * | promote planned      | ALTER AG ... FAILOVER (synchronized)            | pg_promote() after the old primary's clean shutdown; every standby follows |
+ * | demote               | SET (ROLE = SECONDARY) / re-join after re-seed  | clean stop, pg_rewind (or pg_basebackup), start as standby |
+ * | remove/add replica   | ALTER AG REMOVE/ADD REPLICA                     | group membership; the new member streams from the primary |
+ * | resume data movement | ALTER DATABASE ... SET HADR RESUME              | the standby's replication link re-pointed at the primary (re-followed with pg_rewind if its timeline diverged) |
+ * | set commit mode      | AVAILABILITY_MODE = SYNCHRONOUS_COMMIT          | synchronous_standby_names on the primary                  |
+ *
+ * Probes and status go to each server directly (the engine's management path), never through
+ * the web tier's gate, so a fence does not make a live server look dead to the engine.
+ */
+export class LabDatabase implements DatabaseActuator {
+  /** The primary's latest commit time as last seen, to tell a secondary's lag once the primary is gone. */
+  private lastPrimaryCommit: { region: string; at: number } | undefined;
+
+  constructor(
+    private readonly lab: Lab,
+    private readonly log: (line: string) => void = () => undefined,
+  ) {}
+
+  private port(region: string): number {
+    return this.lab.region(region).db.port;
+  }
+
+  private async sql<T extends Record<string, unknown>>(
+    region: string,
+    text: string,
+    timeoutMs = 2000,
+    params: readonly unknown[] = [],
+  ): Promise<T[]> {
+    return queryPort<T>(this.port(region), this.lab.password, text, params, timeoutMs);
+  }
+
+  private noteCommit(region: string, at: Date | null | undefined): void {
+    if (!at) return;
+    const ms = at.getTime();
+    if (this.lastPrimaryCommit?.region !== region || ms > this.lastPrimaryCommit.at)
+      this.lastPrimaryCommit = { region, at: ms };
+  }
+
+  async probe(region: string, timeoutMs: number): Promise<ProbeResult> {
+    const started = Date.now();
+    try {
+      const rows = await this.sql<{ recovery: boolean; commit_ts: Date | null }>(
+        region,
+        "SELECT pg_is_in_recovery() AS recovery, CASE WHEN pg_is_in_recovery() THEN NULL ELSE (pg_last_committed_xact()).timestamp END AS commit_ts",
+        timeoutMs,
+      );
+      if (rows[0] && !rows[0].recovery) this.noteCommit(region, rows[0].commit_ts);
+      return { ok: true, latencyMs: Date.now() - started };
+    } catch (error) {
+      return { ok: false, error: (error as Error).message };
+    }
+  }
+
+  async status(region: string, timeoutMs: number): Promise<ReplicaStatus | undefined> {
+    const r = this.lab.region(region);
+    type Self = { recovery: boolean; ro: string; commit_ts: Date | null; receiver: string | null };
+    let self: Self | undefined;
+    try {
+      [self] = await this.sql<Self>(
+        region,
+        "SELECT pg_is_in_recovery() AS recovery, current_setting('default_transaction_read_only') AS ro, CASE WHEN pg_is_in_recovery() THEN pg_last_xact_replay_timestamp() ELSE (pg_last_committed_xact()).timestamp END AS commit_ts, (SELECT status FROM pg_stat_wal_receiver LIMIT 1) AS receiver",
+        timeoutMs,
+      );
+    } catch {
+      return undefined;
+    }
+    if (!self) return undefined;
+    const members = [...this.lab.members];
+    const commitMode = this.lab.synchronous.has(region) ? "synchronous" : "asynchronous";
+    if (!self.recovery) {
+      this.noteCommit(region, self.commit_ts);
+      return {
+        region,
+        role: "primary",
+        // Accepts the application's writes: read-write and reachable through its gate.
+        writable: self.ro !== "on" && r.gate.target !== undefined && !this.lab.fenced.has(region),
+        dataMovement: "synchronized",
+        commitMode,
+        lagSeconds: 0,
+        members,
+      };
+    }
+    const primary = this.lab.primary;
+    type Row = { state: string; sync_state: string; behind: string | null };
+    let row: Row | undefined;
+    if (primary !== region) {
+      try {
+        const [head] = await this.sql<{ commit_ts: Date | null }>(
+          primary,
+          "SELECT (pg_last_committed_xact()).timestamp AS commit_ts WHERE NOT pg_is_in_recovery()",
+          timeoutMs,
+        );
+        this.noteCommit(primary, head?.commit_ts);
+        [row] = await this.sql<Row>(
+          primary,
+          "SELECT state, sync_state, pg_wal_lsn_diff(pg_current_wal_lsn(), replay_lsn)::text AS behind FROM pg_stat_replication WHERE application_name = $1",
+          timeoutMs,
+          [region],
+        );
+      } catch {
+        // The primary is unreachable: the lag comes from its last commit seen.
+      }
+    }
+    const following =
+      !r.link.blocked && r.link.target === this.port(primary) && self.receiver === "streaming" && primary !== region;
+    const dataMovement: ReplicaStatus["dataMovement"] = !this.lab.members.has(region)
+      ? "not-joined"
+      : !following
+        ? "suspended"
+        : row?.sync_state === "sync" && row.behind === "0"
+          ? "synchronized"
+          : "synchronizing";
+    const head = this.lastPrimaryCommit?.region === primary ? this.lastPrimaryCommit.at : undefined;
+    const replayed = self.commit_ts?.getTime();
+    const lagSeconds =
+      head === undefined || replayed === undefined
+        ? undefined
+        : row?.behind === "0"
+          ? 0
+          : Math.max(0, (head - replayed) / 1000);
+    return {
+      region,
+      role: "secondary",
+      writable: false,
+      dataMovement,
+      commitMode,
+      ...(lagSeconds === undefined ? {} : { lagSeconds }),
+      members,
+    };
+  }
+
+  async promote(region: string, mode: "forced" | "planned"): Promise<void> {
+    const [self] = await this.sql<{ recovery: boolean }>(region, "SELECT pg_is_in_recovery() AS recovery");
+    if (self?.recovery) {
+      this.log(`lab: promoting ${region} (${mode}: pg_promote)`);
+      const [done] = await this.sql<{ promoted: boolean }>(
+        region,
+        "SELECT pg_promote(true, 30) AS promoted",
+        35_000,
+      );
+      if (!done?.promoted) throw new Error(`${region}: pg_promote() did not finish promotion within 30 s`);
+    }
+    // A node fenced read-only earlier (and re-seeded) must take writes once it is the primary.
+    await this.sql(region, "ALTER SYSTEM RESET default_transaction_read_only");
+    await this.sql(region, "SELECT pg_reload_conf()");
+    const previous = this.lab.primary;
+    this.lab.primary = region;
+    this.lab.region(region).link.setTarget(undefined);
+    this.lab.members.add(region);
+    if (mode === "planned") {
+      // A planned failover keeps the group together: every secondary follows the new primary.
+      for (const other of this.lab.regionNames)
+        if (other !== region && this.lab.members.has(other)) this.lab.region(other).link.setTarget(this.port(region));
+    }
+    if (previous !== region) this.log(`lab: ${region} is the primary (was ${previous})`);
+  }
+
+  async demote(region: string): Promise<void> {
+    const r = this.lab.region(region);
+    if (r.db.running) {
+      const [self] = await this.sql<{ recovery: boolean }>(region, "SELECT pg_is_in_recovery() AS recovery", 5000);
+      if (self?.recovery) return; // already a secondary
+      this.log(`lab: demoting ${region}: clean shutdown (its last WAL reaches the standbys)`);
+      await r.db.stop();
+    }
+    const primary = this.lab.primary === region ? undefined : this.lab.primary;
+    if (primary === undefined) {
+      // The source of a planned switch: it waits as a standby until the target is promoted.
+      r.db.configureStandby(r.link.port);
+      r.link.setTarget(undefined);
+    } else {
+      const how = await r.db.reseedFrom(this.port(primary), r.link.port);
+      this.log(`lab: ${region} re-seeded from ${primary} (${how})`);
+      r.link.setTarget(this.port(primary));
+    }
+    await r.db.start();
+  }
+
+  async removeReplica(primary: string, region: string): Promise<void> {
+    this.lab.members.delete(region);
+    if (this.lab.synchronous.delete(region)) await this.applySynchronous(primary);
+  }
+
+  async addReplica(primary: string, region: string): Promise<void> {
+    const [self] = await this.sql<{ recovery: boolean }>(region, "SELECT pg_is_in_recovery() AS recovery");
+    if (!self?.recovery) throw new Error(`${region} is not a secondary: demote (re-seed) it before adding it back`);
+    this.lab.members.add(region);
+    this.lab.region(region).link.setTarget(this.port(primary));
+  }
+
+  async resumeDataMovement(region: string): Promise<void> {
+    const primary = this.lab.primary;
+    const r = this.lab.region(region);
+    if (primary === region) throw new Error(`${region} is the primary: nothing to resume`);
+    if (r.link.blocked) throw new Error(`the replication path into ${region} is cut: cannot resume data movement`);
+    r.link.setTarget(this.port(primary));
+    if (await this.streams(primary, region, 8000)) return;
+    // Its timeline diverged from the new primary's (it had received more than the promoted
+    // standby): re-follow with pg_rewind, or a fresh copy.
+    this.log(`lab: ${region} does not follow ${primary}: re-seeding it`);
+    await r.db.stop();
+    const how = await r.db.reseedFrom(this.port(primary), r.link.port);
+    await r.db.start();
+    if (!(await this.streams(primary, region, 15_000)))
+      throw new Error(`${region} does not stream from ${primary} after re-seeding (${how})`);
+  }
+
+  async setCommitMode(primary: string, region: string, mode: "synchronous" | "asynchronous"): Promise<void> {
+    if (mode === "synchronous") this.lab.synchronous.add(region);
+    else this.lab.synchronous.delete(region);
+    await this.applySynchronous(primary);
+  }
+
+  private async applySynchronous(primary: string): Promise<void> {
+    const names = [...this.lab.synchronous].filter((n) => n !== primary);
+    const value = names.length === 0 ? "" : `FIRST 1 (${names.map((n) => `"${n}"`).join(", ")})`;
+    await this.sql(primary, `ALTER SYSTEM SET synchronous_standby_names = '${value}'`);
+    await this.sql(primary, "SELECT pg_reload_conf()");
+  }
+
+  private async streams(primary: string, region: string, timeoutMs: number): Promise<boolean> {
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+      const rows = await this.sql<{ state: string }>(
+        primary,
+        "SELECT state FROM pg_stat_replication WHERE application_name = $1",
+        2000,
+        [region],
+      ).catch(() => []);
+      if (rows.some((row) => row.state === "streaming")) return true;
+      await sleep(200);
+    }
+    return false;
+  }
+}
