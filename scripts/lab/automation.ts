@@ -60,6 +60,7 @@ export class LabAutomation {
   readonly actuators: LabActuators;
   private readonly instances: Instance[] = [];
   private counter = 0;
+  private stopped = false;
 
   constructor(
     readonly lab: Lab,
@@ -73,7 +74,13 @@ export class LabAutomation {
   }
 
   /** Starts one more engine instance running the monitor loop; returns its owner name. */
-  start(options: { killAfter?: { step: EngineEvent["step"]; phase: EngineEvent["phase"] } } = {}): string {
+  start(
+    options: {
+      killAfter?: { step: EngineEvent["step"]; phase: EngineEvent["phase"] };
+      /** After a kill, a new run starts this much later (the schedule firing again). */
+      restartAfterMs?: number;
+    } = {},
+  ): string {
     this.counter += 1;
     const owner = `lab-engine-${this.counter}`;
     const abort = new AbortController();
@@ -92,6 +99,10 @@ export class LabAutomation {
           // The host dies here: nothing this run does afterwards reaches the world.
           instance.killed = true;
           this.log(`${owner}: killed after ${event.step} ${event.phase}`);
+          if (options.restartAfterMs !== undefined)
+            setTimeout(() => {
+              if (!this.stopped) this.start();
+            }, options.restartAfterMs);
         }
       },
     });
@@ -101,6 +112,11 @@ export class LabAutomation {
     this.instances.push({ ...instance, engine, run } as Instance);
     this.log(`lab: failover engine ${owner} monitoring (${this.settings.regions.join(", ")})`);
     return owner;
+  }
+
+  /** Every instance started, killed or not. */
+  get allOwners(): string[] {
+    return this.instances.map((i) => i.owner);
   }
 
   get owners(): string[] {
@@ -122,6 +138,7 @@ export class LabAutomation {
 
   /** Stops every monitor loop (a killed one never returns: it is not waited for). */
   async stop(): Promise<void> {
+    this.stopped = true;
     const live = this.instances.filter((i) => !i.killed);
     for (const i of this.instances) i.abort.abort();
     await Promise.race([

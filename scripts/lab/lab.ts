@@ -66,6 +66,8 @@ export class Lab {
   readonly synchronous = new Set<string>();
   /** The region whose database is the group's primary, as the last promotion left it. */
   primary: string = REGION_NAMES[0];
+  /** How many times a standby was really promoted (pg_promote ran): a duplicate trigger must not add one. */
+  promotions = 0;
   loadBalancer!: HaproxyServer;
   private downDone = false;
   private removeInterruptHook: () => void = () => undefined;

@@ -144,6 +144,7 @@ export class LabDatabase implements DatabaseActuator {
     const [self] = await this.sql<{ recovery: boolean }>(region, "SELECT pg_is_in_recovery() AS recovery");
     if (self?.recovery) {
       this.log(`lab: promoting ${region} (${mode}: pg_promote)`);
+      this.lab.promotions += 1;
       const [done] = await this.sql<{ promoted: boolean }>(
         region,
         "SELECT pg_promote(true, 30) AS promoted",
