@@ -57,10 +57,10 @@ export const SCENARIOS: Readonly<Record<ScenarioId, Scenario>> = {
   },
   "db-down": {
     id: "db-down",
-    title: "Region-1 database down: promotion and repoint",
+    title: "Region-1 database down: promotion, repoint, and region-1 drained from the global endpoint",
     steps: [{ kind: "stop-db", region: "primary" }],
     expectFailover: true,
-    expectServing: "both",
+    expectServing: "secondary-only",
   },
   "region-down": {
     id: "region-down",
@@ -100,7 +100,7 @@ export const SCENARIOS: Readonly<Record<ScenarioId, Scenario>> = {
       { kind: "stop-db", region: "primary" },
     ],
     expectFailover: true,
-    expectServing: "both",
+    expectServing: "secondary-only",
     expectDataLoss: true,
   },
   "duplicate-trigger": {
@@ -108,7 +108,7 @@ export const SCENARIOS: Readonly<Record<ScenarioId, Scenario>> = {
     title: "Two failover engines see region-1's database die at once: one acts, the other stands by",
     steps: [{ kind: "stop-db", region: "primary" }],
     expectFailover: true,
-    expectServing: "both",
+    expectServing: "secondary-only",
     lab: { engines: 2 },
   },
   "engine-killed-after-promotion": {
@@ -116,7 +116,7 @@ export const SCENARIOS: Readonly<Record<ScenarioId, Scenario>> = {
     title: "The engine dies right after promoting region-2; the next run resumes from the journal and completes",
     steps: [{ kind: "stop-db", region: "primary" }],
     expectFailover: true,
-    expectServing: "both",
+    expectServing: "secondary-only",
     lab: { killEngineAfter: "promote" },
   },
   "patch-window-reboot": {
@@ -132,7 +132,7 @@ export const SCENARIOS: Readonly<Record<ScenarioId, Scenario>> = {
     title: "Three regions, region-1's database killed: region-2 takes over and region-3 follows it",
     steps: [{ kind: "stop-db", region: "primary" }],
     expectFailover: true,
-    expectServing: "both",
+    expectServing: "secondary-only",
     lab: { regions: 3 },
   },
 };

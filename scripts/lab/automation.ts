@@ -47,6 +47,10 @@ export function labEngineSettings(
     leaseTtlMs: s.leaseTtlMs,
     mode: "automatic",
     maintenance,
+    // Scaled like everything else: lag every few probes, retries after a fraction of a second.
+    lagIntervalMs: 2 * s.probeIntervalMs,
+    retryBaseMs: 250,
+    synchronizeTimeoutMs: 30_000,
   };
 }
 

@@ -274,12 +274,16 @@ export class LocalTarget implements DrillTarget {
     const checks: Check[] = [];
     await this.lab.restartWeb(PRIMARY);
     const before = await this.lab.markers(this.lab.primary);
-    const operation = await this.automation.engine().failback(PRIMARY);
-    for (const s of operation.steps) log(`${s.step} ${s.outcome}${s.detail ? `: ${s.detail}` : ""}`);
+    // The operator's part (RUNBOOK.md): re-seed the old primary as a secondary of the new one.
+    log(`re-seeding ${PRIMARY} from ${this.lab.primary} (pg_rewind, else pg_basebackup)`);
+    await this.automation.actuators.database.demote(PRIMARY);
+    const engine = this.automation.engine();
+    const operation = await engine.failback(PRIMARY, { switchBack: true });
+    for (const s of operation.steps) log(`${operation.kind} ${s.step} ${s.outcome}${s.detail ? `: ${s.detail}` : ""}`);
     checks.push({
       id: "failback-completed",
-      ok: operation.outcome === "completed",
-      detail: `failback ${operation.from} -> ${operation.to}: ${operation.outcome ?? "unfinished"} (${operation.steps.map((s) => `${s.step} ${s.outcome}`).join(", ")})`,
+      ok: operation.outcome === "completed" && operation.kind === "switchover" && operation.to === PRIMARY,
+      detail: `${operation.kind} ${operation.from} -> ${operation.to}: ${operation.outcome ?? "unfinished"} (${operation.steps.map((s) => `${s.step} ${s.outcome}`).join(", ")})`,
     });
     const after = await this.lab.markers(PRIMARY).catch(() => []);
     const missing = before.filter((m) => !after.some((a) => a.seq === m.seq)).length;

@@ -1,4 +1,9 @@
-import type { DatabaseActuator, ProbeResult, ReplicaStatus } from "../../../modules/core/failover/types";
+import type {
+  DatabaseActuator,
+  ProbeResult,
+  ReplicaStatus,
+  SecondaryView,
+} from "../../../modules/core/failover/types";
 import type { Lab } from "../lab";
 import { queryPort, sleep } from "../postgres";
 
@@ -80,6 +85,7 @@ export class LabDatabase implements DatabaseActuator {
     const commitMode = this.lab.synchronous.has(region) ? "synchronous" : "asynchronous";
     if (!self.recovery) {
       this.noteCommit(region, self.commit_ts);
+      const secondaries = await this.secondariesOf(region, timeoutMs).catch(() => undefined);
       return {
         region,
         role: "primary",
@@ -89,6 +95,7 @@ export class LabDatabase implements DatabaseActuator {
         commitMode,
         lagSeconds: 0,
         members,
+        ...(secondaries ? { secondaries } : {}),
       };
     }
     const primary = this.lab.primary;
@@ -140,6 +147,32 @@ export class LabDatabase implements DatabaseActuator {
     };
   }
 
+  /** The primary's view of each member secondary (pg_stat_replication), as SQL Server's primary reports it. */
+  private async secondariesOf(primary: string, timeoutMs: number): Promise<SecondaryView[]> {
+    const rows = await this.sql<{ name: string; state: string; sync_state: string; behind: string | null; lag: number | null }>(
+      primary,
+      "SELECT application_name AS name, state, sync_state, pg_wal_lsn_diff(pg_current_wal_lsn(), replay_lsn)::text AS behind, EXTRACT(EPOCH FROM replay_lag)::float8 AS lag FROM pg_stat_replication",
+      timeoutMs,
+    );
+    return this.lab.regionNames
+      .filter((r) => r !== primary && this.lab.members.has(r))
+      .map((region) => {
+        const row = rows.find((x) => x.name === region && x.state === "streaming");
+        const link = this.lab.region(region).link;
+        const following = row !== undefined && !link.blocked && link.target === this.port(primary);
+        const commitMode = this.lab.synchronous.has(region) ? "synchronous" : "asynchronous";
+        if (!following) return { region, dataMovement: "suspended", commitMode };
+        const caughtUp = row.behind === "0";
+        return {
+          region,
+          dataMovement: row.sync_state === "sync" && caughtUp ? "synchronized" : "synchronizing",
+          commitMode,
+          // replay_lag is empty once an idle standby has replayed everything.
+          ...(caughtUp ? { lagSeconds: 0 } : row.lag !== null ? { lagSeconds: row.lag } : {}),
+        };
+      });
+  }
+
   async promote(region: string, mode: "forced" | "planned"): Promise<void> {
     const [self] = await this.sql<{ recovery: boolean }>(region, "SELECT pg_is_in_recovery() AS recovery");
     if (self?.recovery) {
@@ -155,6 +188,8 @@ export class LabDatabase implements DatabaseActuator {
     // A node fenced read-only earlier (and re-seeded) must take writes once it is the primary.
     await this.sql(region, "ALTER SYSTEM RESET default_transaction_read_only");
     await this.sql(region, "SELECT pg_reload_conf()");
+    // The group's commit mode, not whatever a copied configuration says.
+    await this.applySynchronous(region);
     const previous = this.lab.primary;
     this.lab.primary = region;
     this.lab.region(region).link.setTarget(undefined);
