@@ -219,6 +219,9 @@ export async function runDrill(options: DrillOptions): Promise<DrillReport> {
 
     const settleMs = options.settleMs ?? 2000;
     const deadline = faultAt + (options.recoveryTimeoutMs ?? defaultTimeout(options));
+    // The settled window starts once the failover machinery is done (a drain after the
+    // repoint still changes who serves), so it only sees the end state.
+    const settleFrom = clock.now();
     for (;;) {
       const now = clock.now();
       const trafficStable = stable(
@@ -228,7 +231,7 @@ export async function runDrill(options: DrillOptions): Promise<DrillReport> {
         Math.max(2, Math.floor(settleMs / options.trafficEveryMs / 2)),
       );
       const writesStable = !writeMarker || stable(writes, now, settleMs, 2);
-      if (trafficStable && writesStable) break;
+      if (trafficStable && writesStable && now - settleFrom >= settleMs) break;
       if (now > deadline) {
         mark("recovery", `not recovered within ${((deadline - faultAt) / 1000).toFixed(0)} s of the fault`);
         break;

@@ -14,6 +14,8 @@ export interface MeasuredPhase {
   readonly label: string;
   readonly startMs: number;
   readonly endMs: number;
+  /** The engine reported the step failed. */
+  readonly failed?: boolean;
 }
 
 /** Measured phases, in milliseconds after the fault; empty when the drill injected no fault. */
@@ -39,6 +41,7 @@ export function measuredPhases(report: DrillReport): MeasuredPhase[] {
       label: `${s.step}${s.outcome === "done" ? "" : ` (${s.outcome})`}${s.owner ? ` by ${s.owner}` : ""}`,
       startMs: rel(s.startedAt),
       endMs: rel(s.finishedAt ?? s.startedAt),
+      ...(s.outcome === "failed" ? { failed: true } : {}),
     });
   }
   const write = report.measured?.firstWriteAfterFaultSeconds;
@@ -90,7 +93,7 @@ export function renderGantt(report: DrillReport): string {
     lines.push(
       isWrite
         ? `  ${label(p.label)} :milestone, m${i}, ${ms(p.endMs)}, ${ms(p.endMs)}`
-        : `  ${label(p.label)} :${/failed/.test(p.label) ? "crit" : "done"}, m${i}, ${ms(p.startMs)}, ${ms(Math.max(p.endMs, p.startMs + 1))}`,
+        : `  ${label(p.label)} :${p.failed ? "crit" : "done"}, m${i}, ${ms(p.startMs)}, ${ms(Math.max(p.endMs, p.startMs + 1))}`,
     );
   });
   lines.push("  section Model");

@@ -251,6 +251,35 @@ export class PgNode {
   }
 }
 
+/** One short-lived connection for several statements (each new connection costs a SCRAM handshake). */
+export async function withConnection<T>(
+  port: number,
+  password: string,
+  timeoutMs: number,
+  fn: (query: <R extends Record<string, unknown>>(sql: string, params?: readonly unknown[]) => Promise<R[]>) => Promise<T>,
+  database = "postgres",
+): Promise<T> {
+  const client = new Client({
+    host: "127.0.0.1",
+    port,
+    user: LAB_DB_USER,
+    password,
+    database,
+    connectionTimeoutMillis: timeoutMs,
+    query_timeout: timeoutMs,
+  });
+  client.on("error", () => undefined);
+  try {
+    await client.connect();
+    return await fn(async <R extends Record<string, unknown>>(sql: string, params: readonly unknown[] = []) => {
+      const result = await client.query(sql, [...params]);
+      return result.rows as R[];
+    });
+  } finally {
+    void client.end().catch(() => undefined);
+  }
+}
+
 /** One short-lived connection, one statement. Timeouts keep a hung server from hanging the lab. */
 export async function queryPort<T extends Record<string, unknown> = Record<string, unknown>>(
   port: number,

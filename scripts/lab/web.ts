@@ -37,7 +37,8 @@ export class LabApp {
     class ResolvingClient extends Client {
       constructor(config: ClientConfig) {
         const record = resolver.resolve();
-        super({ ...config, host: record.host, port: record.port });
+        // pg-pool keeps the password non-enumerable: a spread alone would drop it.
+        super({ ...config, password: config.password, host: record.host, port: record.port });
       }
     }
     const pool = new Pool({

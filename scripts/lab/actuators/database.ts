@@ -5,7 +5,7 @@ import type {
   SecondaryView,
 } from "../../../modules/core/failover/types";
 import type { Lab } from "../lab";
-import { queryPort, sleep } from "../postgres";
+import { queryPort, sleep, withConnection } from "../postgres";
 
 /**
  * The database actuator on the lab's PostgreSQL servers, standing for the availability-group
@@ -23,6 +23,9 @@ import { queryPort, sleep } from "../postgres";
  * Probes and status go to each server directly (the engine's management path), never through
  * the web tier's gate, so a fence does not make a live server look dead to the engine.
  */
+const REPLICATION_SQL =
+  "SELECT application_name AS name, state, sync_state, pg_wal_lsn_diff(pg_current_wal_lsn(), replay_lsn)::text AS behind, EXTRACT(EPOCH FROM replay_lag)::float8 AS lag FROM pg_stat_replication";
+
 export class LabDatabase implements DatabaseActuator {
   /** The primary's latest commit time as last seen, to tell a secondary's lag once the primary is gone. */
   private lastPrimaryCommit: { region: string; at: number } | undefined;
@@ -70,13 +73,16 @@ export class LabDatabase implements DatabaseActuator {
   async status(region: string, timeoutMs: number): Promise<ReplicaStatus | undefined> {
     const r = this.lab.region(region);
     type Self = { recovery: boolean; ro: string; commit_ts: Date | null; receiver: string | null };
+    type Row = { name: string; state: string; sync_state: string; behind: string | null; lag: number | null };
     let self: Self | undefined;
+    let rows: Row[] | undefined;
     try {
-      [self] = await this.sql<Self>(
-        region,
-        "SELECT pg_is_in_recovery() AS recovery, current_setting('default_transaction_read_only') AS ro, CASE WHEN pg_is_in_recovery() THEN pg_last_xact_replay_timestamp() ELSE (pg_last_committed_xact()).timestamp END AS commit_ts, (SELECT status FROM pg_stat_wal_receiver LIMIT 1) AS receiver",
-        timeoutMs,
-      );
+      await withConnection(this.port(region), this.lab.password, timeoutMs, async (q) => {
+        [self] = await q<Self>(
+          "SELECT pg_is_in_recovery() AS recovery, current_setting('default_transaction_read_only') AS ro, CASE WHEN pg_is_in_recovery() THEN pg_last_xact_replay_timestamp() ELSE (pg_last_committed_xact()).timestamp END AS commit_ts, (SELECT status FROM pg_stat_wal_receiver LIMIT 1) AS receiver",
+        );
+        if (self && !self.recovery) rows = await q<Row>(REPLICATION_SQL);
+      });
     } catch {
       return undefined;
     }
@@ -85,7 +91,7 @@ export class LabDatabase implements DatabaseActuator {
     const commitMode = this.lab.synchronous.has(region) ? "synchronous" : "asynchronous";
     if (!self.recovery) {
       this.noteCommit(region, self.commit_ts);
-      const secondaries = await this.secondariesOf(region, timeoutMs).catch(() => undefined);
+      const secondaries = rows ? this.secondariesOf(region, rows) : undefined;
       return {
         region,
         role: "primary",
@@ -99,22 +105,16 @@ export class LabDatabase implements DatabaseActuator {
       };
     }
     const primary = this.lab.primary;
-    type Row = { state: string; sync_state: string; behind: string | null };
     let row: Row | undefined;
     if (primary !== region) {
       try {
-        const [head] = await this.sql<{ commit_ts: Date | null }>(
-          primary,
-          "SELECT (pg_last_committed_xact()).timestamp AS commit_ts WHERE NOT pg_is_in_recovery()",
-          timeoutMs,
-        );
-        this.noteCommit(primary, head?.commit_ts);
-        [row] = await this.sql<Row>(
-          primary,
-          "SELECT state, sync_state, pg_wal_lsn_diff(pg_current_wal_lsn(), replay_lsn)::text AS behind FROM pg_stat_replication WHERE application_name = $1",
-          timeoutMs,
-          [region],
-        );
+        await withConnection(this.port(primary), this.lab.password, timeoutMs, async (q) => {
+          const [head] = await q<{ commit_ts: Date | null }>(
+            "SELECT (pg_last_committed_xact()).timestamp AS commit_ts WHERE NOT pg_is_in_recovery()",
+          );
+          this.noteCommit(primary, head?.commit_ts);
+          row = (await q<Row>(REPLICATION_SQL)).find((r) => r.name === region);
+        });
       } catch {
         // The primary is unreachable: the lag comes from its last commit seen.
       }
@@ -148,12 +148,10 @@ export class LabDatabase implements DatabaseActuator {
   }
 
   /** The primary's view of each member secondary (pg_stat_replication), as SQL Server's primary reports it. */
-  private async secondariesOf(primary: string, timeoutMs: number): Promise<SecondaryView[]> {
-    const rows = await this.sql<{ name: string; state: string; sync_state: string; behind: string | null; lag: number | null }>(
-      primary,
-      "SELECT application_name AS name, state, sync_state, pg_wal_lsn_diff(pg_current_wal_lsn(), replay_lsn)::text AS behind, EXTRACT(EPOCH FROM replay_lag)::float8 AS lag FROM pg_stat_replication",
-      timeoutMs,
-    );
+  private secondariesOf(
+    primary: string,
+    rows: readonly { name: string; state: string; sync_state: string; behind: string | null; lag: number | null }[],
+  ): SecondaryView[] {
     return this.lab.regionNames
       .filter((r) => r !== primary && this.lab.members.has(r))
       .map((region) => {
@@ -174,22 +172,23 @@ export class LabDatabase implements DatabaseActuator {
   }
 
   async promote(region: string, mode: "forced" | "planned"): Promise<void> {
-    const [self] = await this.sql<{ recovery: boolean }>(region, "SELECT pg_is_in_recovery() AS recovery");
-    if (self?.recovery) {
-      this.log(`lab: promoting ${region} (${mode}: pg_promote)`);
-      this.lab.promotions += 1;
-      const [done] = await this.sql<{ promoted: boolean }>(
-        region,
-        "SELECT pg_promote(true, 30) AS promoted",
-        35_000,
-      );
-      if (!done?.promoted) throw new Error(`${region}: pg_promote() did not finish promotion within 30 s`);
-    }
-    // A node fenced read-only earlier (and re-seeded) must take writes once it is the primary.
-    await this.sql(region, "ALTER SYSTEM RESET default_transaction_read_only");
-    await this.sql(region, "SELECT pg_reload_conf()");
-    // The group's commit mode, not whatever a copied configuration says.
-    await this.applySynchronous(region);
+    // One connection for the whole promotion: a handshake costs more than pg_promote itself here.
+    await withConnection(this.port(region), this.lab.password, 35_000, async (q) => {
+      const [self] = await q<{ recovery: boolean }>("SELECT pg_is_in_recovery() AS recovery");
+      if (self?.recovery) {
+        this.log(`lab: promoting ${region} (${mode}: pg_promote)`);
+        this.lab.promotions += 1;
+        const started = Date.now();
+        const [done] = await q<{ promoted: boolean }>("SELECT pg_promote(true, 30) AS promoted");
+        if (!done?.promoted) throw new Error(`${region}: pg_promote() did not finish promotion within 30 s`);
+        this.log(`lab: ${region} promoted in ${Date.now() - started} ms`);
+      }
+      // A node fenced read-only earlier (and re-seeded) must take writes once it is the primary,
+      // and the group's commit mode applies, not whatever a copied configuration says.
+      await q("ALTER SYSTEM RESET default_transaction_read_only");
+      await q(`ALTER SYSTEM SET synchronous_standby_names = '${this.synchronousNames(region)}'`);
+      await q("SELECT pg_reload_conf()");
+    });
     const previous = this.lab.primary;
     this.lab.primary = region;
     this.lab.region(region).link.setTarget(undefined);
@@ -258,11 +257,16 @@ export class LabDatabase implements DatabaseActuator {
     await this.applySynchronous(primary);
   }
 
-  private async applySynchronous(primary: string): Promise<void> {
+  private synchronousNames(primary: string): string {
     const names = [...this.lab.synchronous].filter((n) => n !== primary);
-    const value = names.length === 0 ? "" : `FIRST 1 (${names.map((n) => `"${n}"`).join(", ")})`;
-    await this.sql(primary, `ALTER SYSTEM SET synchronous_standby_names = '${value}'`);
-    await this.sql(primary, "SELECT pg_reload_conf()");
+    return names.length === 0 ? "" : `FIRST 1 (${names.map((n) => `"${n}"`).join(", ")})`;
+  }
+
+  private async applySynchronous(primary: string): Promise<void> {
+    await withConnection(this.port(primary), this.lab.password, 5000, async (q) => {
+      await q(`ALTER SYSTEM SET synchronous_standby_names = '${this.synchronousNames(primary)}'`);
+      await q("SELECT pg_reload_conf()");
+    });
   }
 
   private async streams(primary: string, region: string, timeoutMs: number): Promise<boolean> {
