@@ -43,7 +43,7 @@ export const LAB_DEFAULTS: LabSettings = {
   trafficProbesPerSecond: 10,
   regions: 2,
   nameTtlSeconds: 1,
-  leaseTtlMs: 4000,
+  leaseTtlMs: 3000,
 };
 
 /** Scales an environment's settings to the lab (1 minute -> 1 second). */
@@ -96,8 +96,9 @@ export function labModelInputs(s: LabSettings): RecoveryModelInputs {
     databaseDetectionBasis:
       "the engine probes the primary every interval; a hung primary holds a probe for the probe timeout",
     confirmationSeconds: s.confirmationMs / 1000,
-    runbookStartSeconds: 0,
-    runbookStartBasis: "the failover engine's monitor loop acts in-process (no job queue)",
+    runbookStartSeconds: 1,
+    runbookStartBasis:
+      "the engine runs in-process (no job queue); budget for its checks before promoting (a login and a status query per region)",
     promotionSeconds: 3,
     promotionBasis: "pg_promote() on a hot standby, waiting for the end of recovery (lab budget)",
     dnsTtlSeconds: s.nameTtlSeconds,

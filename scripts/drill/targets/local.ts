@@ -204,7 +204,11 @@ export class LocalTarget implements DrillTarget {
     const journal = await this.automation.journal();
     const op = journal.operation?.kind === "failover" ? journal.operation : undefined;
     const steps = engineSteps(this.automation.events);
-    const detect = this.automation.events.find((e) => e.step === "detect");
+    // The start of the run of failures that led to the failover (an earlier blip that recovered does not count).
+    const confirmedEvent = this.automation.events.find((e) => e.step === "confirm" && e.phase === "done");
+    const detect = this.automation.events
+      .filter((e) => e.step === "detect" && e.phase === "start" && (!confirmedEvent || e.at <= confirmedEvent.at))
+      .pop();
     const base = {
       ...(detect ? { detectedAt: detect.at } : {}),
       ...(steps.length ? { steps } : {}),
@@ -277,9 +281,11 @@ export class LocalTarget implements DrillTarget {
     // The operator's part (RUNBOOK.md): re-seed the old primary as a secondary of the new one.
     log(`re-seeding ${PRIMARY} from ${this.lab.primary} (pg_rewind, else pg_basebackup)`);
     await this.automation.actuators.database.demote(PRIMARY);
-    const engine = this.automation.engine();
-    const operation = await engine.failback(PRIMARY, { switchBack: true });
-    for (const s of operation.steps) log(`${operation.kind} ${s.step} ${s.outcome}${s.detail ? `: ${s.detail}` : ""}`);
+    const owner = "lab-operator";
+    const seen = this.automation.events.length;
+    const operation = await this.automation.engine(owner).failback(PRIMARY, { switchBack: true });
+    for (const e of this.automation.events.slice(seen).filter((x) => x.owner === owner && x.phase !== "start"))
+      log(`${e.operationId?.split("-")[0] ?? ""} ${e.step} ${e.phase} at ${new Date(e.at).toISOString().slice(11, 23)}${e.detail ? `: ${e.detail}` : ""}`);
     checks.push({
       id: "failback-completed",
       ok: operation.outcome === "completed" && operation.kind === "switchover" && operation.to === PRIMARY,
