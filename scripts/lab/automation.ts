@@ -74,7 +74,10 @@ export class LabAutomation {
     const stateDir = join(lab.dir, "engine");
     mkdirSync(stateDir, { recursive: true, mode: 0o700 });
     this.actuators = labActuators(lab, stateDir, log);
-    lab.onDown(() => this.stop());
+    lab.onDown(async () => {
+      await this.stop();
+      await this.actuators.database.close();
+    });
   }
 
   /** Starts one more engine instance running the monitor loop; returns its owner name. */

@@ -5,7 +5,8 @@ import type {
   SecondaryView,
 } from "../../../modules/core/failover/types";
 import type { Lab } from "../lab";
-import { queryPort, sleep, withConnection } from "../postgres";
+import { Pool, type QueryConfig } from "pg";
+import { LAB_DB_USER, queryPort, sleep, withConnection } from "../postgres";
 
 /**
  * The database actuator on the lab's PostgreSQL servers, standing for the availability-group
@@ -29,6 +30,8 @@ const REPLICATION_SQL =
 export class LabDatabase implements DatabaseActuator {
   /** The primary's latest commit time as last seen, to tell a secondary's lag once the primary is gone. */
   private lastPrimaryCommit: { region: string; at: number } | undefined;
+  /** Status reuses management connections (a probe never does: it proves a fresh login works). */
+  private readonly pools = new Map<string, Pool>();
 
   constructor(
     private readonly lab: Lab,
@@ -46,6 +49,52 @@ export class LabDatabase implements DatabaseActuator {
     params: readonly unknown[] = [],
   ): Promise<T[]> {
     return queryPort<T>(this.port(region), this.lab.password, text, params, timeoutMs);
+  }
+
+  /**
+   * Runs queries on a pooled management connection of `region`, each bounded by timeoutMs. A
+   * connection that fails is discarded, so a crashed or re-seeded server never leaves a stale one.
+   */
+  private async session<T>(
+    region: string,
+    timeoutMs: number,
+    fn: (q: <R extends Record<string, unknown>>(sql: string) => Promise<R[]>) => Promise<T>,
+  ): Promise<T> {
+    const key = `${region}/${timeoutMs}`;
+    let pool = this.pools.get(key);
+    if (!pool) {
+      pool = new Pool({
+        host: "127.0.0.1",
+        port: this.port(region),
+        user: LAB_DB_USER,
+        password: this.lab.password,
+        database: "postgres",
+        max: 2,
+        connectionTimeoutMillis: timeoutMs,
+        idleTimeoutMillis: 5000,
+      });
+      pool.on("error", () => undefined);
+      this.pools.set(key, pool);
+    }
+    const client = await pool.connect();
+    try {
+      const result = await fn(async <R extends Record<string, unknown>>(sql: string) => {
+        const config = { text: sql, query_timeout: timeoutMs } as QueryConfig;
+        return (await client.query(config)).rows as R[];
+      });
+      client.release();
+      return result;
+    } catch (error) {
+      client.release(true);
+      throw error;
+    }
+  }
+
+  /** Closes the management connections (the lab is going down). */
+  async close(): Promise<void> {
+    const pools = [...this.pools.values()];
+    this.pools.clear();
+    await Promise.allSettled(pools.map((p) => p.end()));
   }
 
   private noteCommit(region: string, at: Date | null | undefined): void {
@@ -77,7 +126,7 @@ export class LabDatabase implements DatabaseActuator {
     let self: Self | undefined;
     let rows: Row[] | undefined;
     try {
-      await withConnection(this.port(region), this.lab.password, timeoutMs, async (q) => {
+      await this.session(region, timeoutMs, async (q) => {
         [self] = await q<Self>(
           "SELECT pg_is_in_recovery() AS recovery, current_setting('default_transaction_read_only') AS ro, CASE WHEN pg_is_in_recovery() THEN pg_last_xact_replay_timestamp() ELSE (pg_last_committed_xact()).timestamp END AS commit_ts, (SELECT status FROM pg_stat_wal_receiver LIMIT 1) AS receiver",
         );
@@ -108,7 +157,7 @@ export class LabDatabase implements DatabaseActuator {
     let row: Row | undefined;
     if (primary !== region) {
       try {
-        await withConnection(this.port(primary), this.lab.password, timeoutMs, async (q) => {
+        await this.session(primary, timeoutMs, async (q) => {
           const [head] = await q<{ commit_ts: Date | null }>(
             "SELECT (pg_last_committed_xact()).timestamp AS commit_ts WHERE NOT pg_is_in_recovery()",
           );

@@ -103,6 +103,7 @@ export class LabFence implements FenceActuator {
 }
 
 export interface LabActuators extends Actuators {
+  readonly database: LabDatabase;
   readonly notifier: RecordingNotifier;
   readonly journal: FileJournal;
   readonly lock: FileLock;
