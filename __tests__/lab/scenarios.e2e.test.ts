@@ -119,7 +119,7 @@ describe("lab scenarios, specific properties", () => {
   test("every lab process is gone after the drills", () => {
     const running = execFileSync("ps", ["-eo", "args"], { encoding: "utf8" })
       .split("\n")
-      .filter((line) => /drlab-/.test(line));
+      .filter((line) => /\/drlab-[A-Za-z0-9]{6}\//.test(line));
     expect(running).toEqual([]);
   });
 });

@@ -35,7 +35,7 @@ export const LAB_DEFAULTS: LabSettings = {
   probeIntervalMs: 1000,
   probeFailuresToUnhealthy: 3,
   probeSuccessesToHealthy: 2,
-  probeTimeoutMs: 500,
+  probeTimeoutMs: 1000,
   confirmationMs: 5000,
   replicationLagBoundSeconds: 1,
   objectives: { rtoSeconds: 15, rpoSeconds: 2 },

@@ -132,7 +132,8 @@ export class LabDatabase implements DatabaseActuator {
         );
         if (self && !self.recovery) rows = await q<Row>(REPLICATION_SQL);
       });
-    } catch {
+    } catch (error) {
+      this.log(`lab: status of ${region} within ${timeoutMs} ms failed: ${(error as Error).message}`);
       return undefined;
     }
     if (!self) return undefined;
