@@ -1,12 +1,7 @@
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { FailoverEngine, type EngineEvent } from "../../modules/core/failover/engine";
-import type {
-  Actuators,
-  EngineSettings,
-  JournalRecord,
-  MaintenanceWindow,
-} from "../../modules/core/failover/types";
+import type { Actuators, EngineSettings, JournalRecord, MaintenanceWindow } from "../../modules/core/failover/types";
 import { labActuators, type LabActuators } from "./actuators";
 import type { Lab } from "./lab";
 import type { LabSettings } from "./settings";
