@@ -12,12 +12,16 @@ module.exports = {
   // The unit specs of the code under mutation. The stack specs are left out: they read the
   // pre-synthesized output (which no mutant changes) or synthesize in-test (seconds per test),
   // and stacks/ is not mutated.
-  testMatch: [
-    "<rootDir>/__tests__/modules/core/**/*.test.ts",
-    "<rootDir>/__tests__/scripts/plan-summary/**/*.test.ts",
-    "<rootDir>/__tests__/scripts/stack-order/**/*.test.ts",
-    "<rootDir>/__tests__/scripts/drill/**/*.test.ts",
-  ],
+  // scripts/mutate/run.ts narrows them to the specs of the folder being mutated (MUTATE_SPECS).
+  testMatch: (process.env.MUTATE_SPECS
+    ? JSON.parse(process.env.MUTATE_SPECS)
+    : [
+        "__tests__/modules/core/**/*.test.ts",
+        "__tests__/scripts/plan-summary/**/*.test.ts",
+        "__tests__/scripts/stack-order/**/*.test.ts",
+        "__tests__/scripts/drill/**/*.test.ts",
+      ]
+  ).map((glob) => `<rootDir>/${glob}`),
   globalSetup: "<rootDir>/scripts/mutate/jest-global-setup.cjs",
   globalTeardown: undefined,
   // Stryker runs one Jest per worker; Jest's own workers would only compete for the 2 cores.
