@@ -13,7 +13,8 @@ export const SCOPES: readonly { folder: string; mutate: string[]; specs: string[
   {
     folder: "modules/core/config",
     mutate: ["modules/core/config/**/*.ts"],
-    specs: ["__tests__/modules/core/config/**/*.test.ts"],
+    // The AWS file conventions are validated by the same code.
+    specs: ["__tests__/modules/core/config/**/*.test.ts", "__tests__/modules/aws/config.test.ts"],
   },
   {
     folder: "modules/core/policy",
