@@ -73,6 +73,8 @@ describe("field paths and values", () => {
     [["dr", "rpoMinutes"], "(missing)"],
     [["regions", 1, "location"], "(missing)"],
     [["dr", "rtoMinutes", "deeper"], "(missing)"],
+    // A string has a length, but it is not a field of the file.
+    [["regions", 0, "location", "length"], "(missing)"],
   ])("the value at %j is %s", (path, text) => {
     expect(describeValue(doc, path)).toBe(text);
   });
