@@ -158,4 +158,24 @@ describe("orderStacks follows dependencies, not names", () => {
       ["e-a", ["e-c", "e-b"]],
     ]);
   });
+
+  test("reverses the waves for destroy too", () => {
+    const stacks = [stack("e-a", ["e-b"]), stack("e-b"), stack("e-c", ["e-a"])];
+    expect(orderStacks(stacks, "e", "destroy").waves).toEqual([["e-c"], ["e-a"], ["e-b"]]);
+  });
+
+  test("orders stacks that are ready together by role, not by name", () => {
+    const ready = ["e-dr-runbook", "e-global-lb", "e-region-1", "e-networking", "e-zz-other"].map((n) => stack(n));
+    expect(orderStacks(ready, "e").waves).toEqual([
+      ["e-networking", "e-region-1", "e-global-lb", "e-dr-runbook", "e-zz-other"],
+    ]);
+  });
+
+  test("lists the known stacks and environments in name order when a name is wrong", () => {
+    expect(() => orderStacks([stack("e-b", ["e-x"]), stack("e-a")], "e")).toThrow(
+      "known stacks: e-a, e-b. Re-synthesize",
+    );
+    expect(() => orderStacks([stack("zeta-a"), stack("alpha-a")], "e")).toThrow("environments found: alpha, zeta.");
+    expect(() => orderStacks([], "e")).toThrow("environments found: none.");
+  });
 });
