@@ -166,6 +166,21 @@ describe("AWS-NET-001 across protocol spellings", () => {
     expect(violations("AWS-NET-001", [stack("prod-region-1", resources)])).toHaveLength(1);
   });
 
+  test("fails when one CIDR of several is the internet", () => {
+    const s = stack("prod-region-1", {
+      aws_security_group_rule: {
+        r: {
+          type: "ingress",
+          protocol: "tcp",
+          from_port: 3389,
+          to_port: 3389,
+          cidr_blocks: ["10.0.0.0/8", "0.0.0.0/0"],
+        },
+      },
+    });
+    expect(violations("AWS-NET-001", [s])).toHaveLength(1);
+  });
+
   test("passes for all traffic from inside the VPC", () => {
     const s = stack("prod-region-1", {
       aws_vpc_security_group_ingress_rule: { r: ingress({ ip_protocol: "-1", cidr_ipv4: "10.0.0.0/16" }) },
