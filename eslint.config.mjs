@@ -4,7 +4,9 @@ import js from "@eslint/js";
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-  { ignores: ["node_modules/", "cdktf.out/", ".gen/", "coverage/", "**/*.js", "**/*.mjs"] },
+  {
+    ignores: ["node_modules/", "cdktf.out/", ".gen/", "coverage/", ".stryker-tmp/", "reports/", "**/*.js", "**/*.mjs"],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

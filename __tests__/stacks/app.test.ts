@@ -12,6 +12,8 @@ import {
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ConfigValidationError } from "../../modules/core/config/problems";
+import type * as PolicyPack from "../../modules/core/policy/pack";
+import type { Rule } from "../../modules/core/policy/types";
 import { synthesizeAtomically } from "../../stacks/app";
 import { REPO_ROOT } from "../helpers/synth";
 
@@ -106,6 +108,111 @@ describe("the app", () => {
         expect(secret.sensitive).toBe(true);
       }
     }
+  });
+
+  /**
+   * The atomic swap seen from a failure after synthesis: the policy fails, or the final rename
+   * fails. stacks/app is loaded again with one dependency wrapped (the policy pack, node:fs), so
+   * everything else, including synthesis, is the real thing.
+   */
+  describe("on a failure after synthesis", () => {
+    const outputOf = () => ({
+      stacks: readdirSync(join(outdir, "stacks")).sort(),
+      manifest: readFileSync(join(outdir, "manifest.json"), "utf8"),
+      policyReport: readFileSync(join(outdir, "policy-report.json"), "utf8"),
+    });
+    const leftovers = () => readdirSync(work).filter((n) => n !== "cdktf.out" && n !== "bad-config");
+    afterEach(() => {
+      jest.dontMock("../../modules/core/policy/pack");
+      jest.dontMock("node:fs");
+    });
+
+    test("a policy failure throws before the swap and leaves the previous cdktf.out as it was", async () => {
+      const before = outputOf();
+      const seen: { checked: string; synthesized: boolean; targetAtCheck: ReturnType<typeof outputOf> }[] = [];
+      const alwaysFails: Rule = {
+        id: "TEST-001",
+        title: "fails every environment",
+        severity: "high",
+        cloud: "any",
+        mappings: [],
+        checks: "nothing passes",
+        check(env, report) {
+          report.violation(
+            { stack: env.stacks[0].name, address: "any" },
+            "this spec's rule fails every environment",
+            "none",
+          );
+        },
+      };
+      let error: unknown;
+      await jest.isolateModulesAsync(async () => {
+        jest.doMock("../../modules/core/policy/pack", () => {
+          const actual = jest.requireActual<typeof PolicyPack>("../../modules/core/policy/pack");
+          return {
+            ...actual,
+            enforcePolicy: (dir: string, configs: Parameters<typeof actual.enforcePolicy>[1]) => {
+              seen.push({
+                checked: dir,
+                synthesized: existsSync(join(dir, "manifest.json")),
+                targetAtCheck: outputOf(),
+              });
+              return actual.enforcePolicy(dir, configs, [...actual.POLICY_RULES, alwaysFails]);
+            },
+          };
+        });
+        const app = await import("../../stacks/app");
+        try {
+          app.synthesizeAtomically({ configDir: join(REPO_ROOT, "config"), outdir, environments: ["staging"] });
+        } catch (e) {
+          error = e;
+        }
+      });
+      expect((error as Error).name).toBe("PolicyViolationError");
+      expect((error as Error).message).toContain("TEST-001");
+      // The policy read the new output in its staging directory while cdktf.out still held the old one.
+      expect(seen).toHaveLength(1);
+      expect(seen[0].checked).not.toBe(outdir);
+      expect(seen[0].synthesized).toBe(true);
+      expect(seen[0].targetAtCheck).toEqual(before);
+      expect(outputOf()).toEqual(before);
+      expect(leftovers()).toEqual([]);
+    });
+
+    test("a failed rename puts the previous cdktf.out back and removes the new output", async () => {
+      const before = outputOf();
+      const renames: [string, string][] = [];
+      let error: unknown;
+      await jest.isolateModulesAsync(async () => {
+        jest.doMock("node:fs", () => {
+          const actual = jest.requireActual<typeof import("node:fs")>("node:fs");
+          return {
+            ...actual,
+            renameSync: (from: string, to: string) => {
+              renames.push([from, to]);
+              // The new output cannot take cdktf.out's place (EXDEV, a locked directory on Windows...).
+              if (to === outdir && from.includes(".synth-") && !from.endsWith(".previous")) {
+                throw Object.assign(new Error(`EPERM: operation not permitted, rename '${from}' -> '${to}'`), {
+                  code: "EPERM",
+                });
+              }
+              actual.renameSync(from, to);
+            },
+          };
+        });
+        const app = await import("../../stacks/app");
+        try {
+          app.synthesizeAtomically({ configDir: join(REPO_ROOT, "config"), outdir, environments: ["staging"] });
+        } catch (e) {
+          error = e;
+        }
+      });
+      expect((error as Error).message).toMatch(/^EPERM: operation not permitted, rename/);
+      // The swap was attempted (old output moved aside, new output moved in), then undone.
+      expect(renames.map(([, to]) => to === outdir)).toEqual([false, true, true]);
+      expect(outputOf()).toEqual(before);
+      expect(leftovers()).toEqual([]);
+    });
   });
 
   describe("on invalid configuration", () => {

@@ -3,7 +3,7 @@ import { join } from "node:path";
 import YAML from "yaml";
 import { parseEnvironment } from "../../../modules/core/config/load";
 import type { ConfigProblem } from "../../../modules/core/config/problems";
-import { REPO_ROOT } from "../../helpers/synth";
+import { REPO_ROOT } from "../../helpers/synthesized";
 
 /** A parsed environment file, edited freely by the cases below. */
 type Data = any; // eslint-disable-line @typescript-eslint/no-explicit-any

@@ -104,3 +104,78 @@ describe("orderStacks", () => {
     expect(attempt).toThrow(message);
   });
 });
+
+/**
+ * Fixtures whose dependency order differs from every order by name (ascending, descending,
+ * numeric, and the role tie-break networking < region < global-lb < dr-runbook), so an
+ * implementation that sorts by name instead of following dependencies cannot pass.
+ */
+describe("orderStacks follows dependencies, not names", () => {
+  const byName = (names: string[]) => [...names].sort((a, b) => a.localeCompare(b, "en", { numeric: true }));
+  const role = (n: string) => ["networking", "region", "global-lb", "dr-runbook"].findIndex((r) => n.includes(r));
+  const nameOrders = (names: string[]) => [
+    byName(names),
+    byName(names).reverse(),
+    [...names].sort(),
+    [...names].sort((a, b) => role(a) - role(b) || a.localeCompare(b)),
+  ];
+
+  test.each<[string, StackInfo[], string[]]>([
+    [
+      "a chain whose middle stack sorts first",
+      [stack("e-mike", ["e-alpha"]), stack("e-zulu"), stack("e-alpha", ["e-zulu"])],
+      ["e-zulu", "e-alpha", "e-mike"],
+    ],
+    [
+      "roles that depend against their usual order",
+      [
+        stack("e-networking", ["e-dr-runbook"]),
+        stack("e-dr-runbook", ["e-region-1"]),
+        stack("e-region-1"),
+        stack("e-global-lb", ["e-networking", "e-region-1"]),
+      ],
+      ["e-region-1", "e-dr-runbook", "e-networking", "e-global-lb"],
+    ],
+    [
+      "region-2 needed by region-10, needed by region-1",
+      [stack("e-region-1", ["e-region-10"]), stack("e-region-10", ["e-region-2"]), stack("e-region-2")],
+      ["e-region-2", "e-region-10", "e-region-1"],
+    ],
+  ])("%s", (_what, stacks, expected) => {
+    for (const sorted of nameOrders(expected)) expect(sorted).not.toEqual(expected);
+    expect(orderStacks(stacks, "e").stacks.map((s) => s.name)).toEqual(expected);
+    expect(orderStacks(stacks, "e", "destroy").stacks.map((s) => s.name)).toEqual([...expected].reverse());
+    expect(orderStacks([...stacks].reverse(), "e").stacks.map((s) => s.name)).toEqual(expected);
+  });
+
+  test("groups into waves by dependency depth, each stack after everything it needs", () => {
+    const order = orderStacks([stack("e-a", ["e-c", "e-b"]), stack("e-b", ["e-d"]), stack("e-c"), stack("e-d")], "e");
+    expect(order.waves).toEqual([["e-c", "e-d"], ["e-b"], ["e-a"]]);
+    expect(order.stacks.map((s) => [s.name, s.dependencies])).toEqual([
+      ["e-c", []],
+      ["e-d", []],
+      ["e-b", ["e-d"]],
+      ["e-a", ["e-c", "e-b"]],
+    ]);
+  });
+
+  test("reverses the waves for destroy too", () => {
+    const stacks = [stack("e-a", ["e-b"]), stack("e-b"), stack("e-c", ["e-a"])];
+    expect(orderStacks(stacks, "e", "destroy").waves).toEqual([["e-c"], ["e-a"], ["e-b"]]);
+  });
+
+  test("orders stacks that are ready together by role, not by name", () => {
+    const ready = ["e-dr-runbook", "e-global-lb", "e-region-1", "e-networking", "e-zz-other"].map((n) => stack(n));
+    expect(orderStacks(ready, "e").waves).toEqual([
+      ["e-networking", "e-region-1", "e-global-lb", "e-dr-runbook", "e-zz-other"],
+    ]);
+  });
+
+  test("lists the known stacks and environments in name order when a name is wrong", () => {
+    expect(() => orderStacks([stack("e-b", ["e-x"]), stack("e-a")], "e")).toThrow(
+      "known stacks: e-a, e-b. Re-synthesize",
+    );
+    expect(() => orderStacks([stack("zeta-a"), stack("alpha-a")], "e")).toThrow("environments found: alpha, zeta.");
+    expect(() => orderStacks([], "e")).toThrow("environments found: none.");
+  });
+});

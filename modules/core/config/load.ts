@@ -106,7 +106,8 @@ function parseDocument(file: string, text: string): { data: unknown } | { proble
         {
           file,
           path: "",
-          value: JSON.stringify(data) ?? "(empty)",
+          // An empty document parses to null: say "(empty)", not "null".
+          value: data === null || data === undefined ? "(empty)" : JSON.stringify(data),
           expected: "a mapping of fields (cloud, environment, regions, ...)",
         },
       ],

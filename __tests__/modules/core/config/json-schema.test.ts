@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { renderConfigJsonSchema } from "../../../../modules/core/config/json-schema";
-import { REPO_ROOT } from "../../../helpers/synth";
+import { REPO_ROOT } from "../../../helpers/synthesized";
 
 describe("config/schema.json", () => {
   test("matches the schema the loader validates with (run `npm run gen:schema` after changing it)", () => {

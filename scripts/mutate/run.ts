@@ -1,0 +1,153 @@
+import { spawnSync } from "node:child_process";
+import { copyFileSync, existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import globalSetup from "../../__tests__/global-setup";
+import { formatScores, scoresByFolder, type MutationReport } from "./score";
+
+/**
+ * The folders under mutation, each with the specs that exercise it. A mutant runs only the
+ * specs of its folder (and of those only the tests that execute it): specs of other folders
+ * that merely load the code would cost seconds per mutant without testing it.
+ */
+export const SCOPES: readonly { folder: string; mutate: string[]; specs: string[] }[] = [
+  {
+    folder: "modules/core/config",
+    mutate: ["modules/core/config/**/*.ts"],
+    // The AWS file conventions are validated by the same code.
+    specs: ["__tests__/modules/core/config/**/*.test.ts", "__tests__/modules/aws/config.test.ts"],
+  },
+  {
+    folder: "modules/core/policy",
+    mutate: ["modules/core/policy/**/*.ts"],
+    specs: ["__tests__/modules/core/policy/**/*.test.ts"],
+  },
+  {
+    folder: "scripts/plan-summary",
+    mutate: ["scripts/plan-summary/**/*.ts", "!scripts/plan-summary/synthetic-plan.ts"],
+    specs: ["__tests__/scripts/plan-summary/**/*.test.ts"],
+  },
+  {
+    folder: "scripts/stack-order",
+    mutate: ["scripts/stack-order/**/*.ts"],
+    specs: ["__tests__/scripts/stack-order/**/*.test.ts"],
+  },
+  {
+    folder: "modules/core/failover",
+    mutate: ["modules/core/failover/**/*.ts", "!modules/core/failover/types.ts"],
+    specs: ["__tests__/modules/core/failover/**/*.test.ts"],
+  },
+  {
+    folder: "scripts/drill",
+    mutate: ["scripts/drill/**/*.ts", "!scripts/drill/targets/{aws,azure,cloud-common}*.ts"],
+    specs: ["__tests__/scripts/drill/**/*.test.ts"],
+  },
+  {
+    folder: "modules/core",
+    mutate: ["modules/core/*.ts"],
+    specs: [
+      "__tests__/modules/core/**/*.test.ts",
+      "__tests__/scripts/drill/**/*.test.ts",
+      "__tests__/scripts/rto.test.ts",
+    ],
+  },
+];
+
+/** The committed incremental result: later runs retest only what changed. */
+const INCREMENTAL = "reports/stryker-incremental.json";
+const SCOPED = "reports/stryker-incremental.scoped.json";
+
+/**
+ * `npm run mutate [-- <stryker options>]`: synthesizes every environment and spec variant once
+ * (exactly as `npm test`'s global setup does), then runs Stryker with SHARED_SYNTH_DIR pointing
+ * at that output so no mutant run synthesizes again. Options pass through to `stryker run`,
+ * e.g. `npm run mutate -- --mutate "modules/core/policy/**\/*.ts"`.
+ *
+ * Stryker writes an incremental file holding only the files it mutated. A scoped run (--mutate)
+ * therefore works on a copy and its results are merged back, so a run over one folder does not
+ * discard the results of the others.
+ */
+function main(args: string[]): number {
+  // Stryker receives Ctrl-C too; staying alive until it has exited lets the finally clean up.
+  for (const signal of ["SIGINT", "SIGTERM"] as const) process.on(signal, () => undefined);
+  const started = Date.now();
+  globalSetup();
+  const dir = process.env.SHARED_SYNTH_DIR as string;
+  process.stderr.write(`mutate: synthesized once into ${dir} in ${seconds(started)} s\n`);
+  try {
+    const given = mutateArgument(args);
+    // Without --mutate, every folder in turn (each with its own specs); with it, that glob with
+    // the specs of the folder it lies in (every spec of the scope when it spans folders).
+    const runs = given
+      ? [{ folder: given, args, specs: scopeOf(given)?.specs ?? SCOPES.flatMap((s) => s.specs) }]
+      : SCOPES.map((s) => ({ folder: s.folder, args: [...args, "--mutate", s.mutate.join(",")], specs: s.specs }));
+    let status = 0;
+    for (const run of runs) {
+      const runStarted = Date.now();
+      status = stryker(run.args, run.specs);
+      process.stderr.write(`mutate: ${run.folder}: exit ${status}, wall time ${seconds(runStarted)} s\n`);
+      if (status !== 0) break;
+    }
+    if (existsSync(INCREMENTAL)) {
+      const report = JSON.parse(readFileSync(INCREMENTAL, "utf8")) as MutationReport;
+      process.stdout.write(`\nScores over every folder measured so far (${INCREMENTAL}):\n`);
+      process.stdout.write(formatScores(scoresByFolder(report)));
+    }
+    process.stderr.write(`mutate: wall time ${seconds(started)} s\n`);
+    return status;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** One Stryker run over a copy of the incremental file, merged back when it succeeds. */
+function stryker(args: readonly string[], specs: readonly string[]): number {
+  const ownIncremental = args.some((a) => a.startsWith("--incrementalFile"));
+  const extra: string[] = [];
+  if (!ownIncremental) {
+    if (existsSync(INCREMENTAL)) copyFileSync(INCREMENTAL, SCOPED);
+    extra.push("--incrementalFile", SCOPED);
+  }
+  const bin = join(dirname(require.resolve("@stryker-mutator/core/package.json")), "bin", "stryker.js");
+  const result = spawnSync(process.execPath, [bin, "run", ...args, ...extra], {
+    stdio: "inherit",
+    env: { ...process.env, MUTATE_SPECS: JSON.stringify(specs) },
+  });
+  if (result.error) throw result.error;
+  if (result.status === 0 && extra.length > 0 && existsSync(SCOPED)) {
+    mergeInto(INCREMENTAL, SCOPED);
+    rmSync(SCOPED);
+  }
+  return result.status ?? 1;
+}
+
+function mutateArgument(args: readonly string[]): string | undefined {
+  const i = args.findIndex((a) => a === "--mutate" || a === "-m");
+  if (i >= 0) return args[i + 1];
+  return args.find((a) => a.startsWith("--mutate="))?.slice("--mutate=".length);
+}
+
+/** The scope whose folder holds every glob of a --mutate value (comma-separated). */
+function scopeOf(globs: string): (typeof SCOPES)[number] | undefined {
+  const patterns = globs.split(",").filter((g) => !g.startsWith("!"));
+  return SCOPES.find((s) =>
+    patterns.every((p) => p.startsWith(`${s.folder}/`) && (s.folder !== "modules/core" || !p.slice(13).includes("/"))),
+  );
+}
+
+/** The scoped run's files and test files replace their earlier entries; the rest is kept. */
+function mergeInto(target: string, scopedFile: string): void {
+  const scoped = JSON.parse(readFileSync(scopedFile, "utf8")) as MutationReport;
+  const base = existsSync(target) ? (JSON.parse(readFileSync(target, "utf8")) as MutationReport) : scoped;
+  const merged: MutationReport = {
+    ...scoped,
+    files: { ...base.files, ...scoped.files },
+    testFiles: { ...(base.testFiles ?? {}), ...(scoped.testFiles ?? {}) },
+  };
+  writeFileSync(target, `${JSON.stringify(merged, null, 2)}\n`);
+}
+
+function seconds(since: number): string {
+  return ((Date.now() - since) / 1000).toFixed(0);
+}
+
+process.exitCode = main(process.argv.slice(2));
