@@ -5,7 +5,8 @@ import type { AwsProvider } from "@cdktf/provider-aws/lib/provider";
 import { Construct } from "constructs";
 import type { AwsEnvironmentConfig } from "../core/config/schema-aws";
 import { awsRegionNames } from "../core/naming";
-import { hardenedInstanceOptions, lookupAmi } from "./instance-defaults";
+import { instanceAmi } from "./ami-copies";
+import { hardenedInstanceOptions } from "./instance-defaults";
 import type { SsmInstanceRole } from "./instance-role";
 import type { RegionalNetwork } from "./network";
 import { renderBootstrap } from "./templates";
@@ -21,6 +22,8 @@ export interface WebTierProps {
   readonly databaseFqdn: string;
   /** ARN of the Secrets Manager secret with the database credentials (read with the instance role). */
   readonly databaseSecretArn: string;
+  /** This region's copy of a captured AMI (from `<env>-images`), when the tier boots one. */
+  readonly publishedAmiId?: string;
 }
 
 /**
@@ -29,7 +32,8 @@ export interface WebTierProps {
  * never renames another.
  */
 export class WebTier extends Construct {
-  readonly image: DataAwsAmi;
+  /** The AMI lookup by name; undefined when the tier boots a captured AMI's regional copy. */
+  readonly image?: DataAwsAmi;
   /** Instances by key (web01, web02, ...). */
   readonly instances: ReadonlyMap<string, Instance>;
 
@@ -37,7 +41,8 @@ export class WebTier extends Construct {
     super(scope, id);
     const { env, network } = props;
     const names = awsRegionNames(env, props.location);
-    this.image = lookupAmi(this, "image", props.provider, env.web.image);
+    const ami = instanceAmi(this, "image", props.provider, env.web.image, props.publishedAmiId);
+    this.image = ami.lookup;
     const userData = renderBootstrap("web-user-data.sh", {
       PROBE_PATH: env.globalLoadBalancer.probePath,
       DATABASE_FQDN: props.databaseFqdn,
@@ -51,7 +56,7 @@ export class WebTier extends Construct {
         key,
         new Instance(this, key, {
           provider: props.provider,
-          ami: this.image.id,
+          ami: ami.id,
           instanceType: env.web.instanceType,
           subnetId: subnet.id,
           vpcSecurityGroupIds: [network.webSecurityGroup.id],

@@ -14,6 +14,7 @@ import { WindowsVirtualMachine } from "@cdktf/provider-azurerm/lib/windows-virtu
 import { PrivateKey } from "@cdktf/provider-tls/lib/private-key";
 import { Construct } from "constructs";
 import type { AzureEnvironmentConfig } from "../core/config/schema";
+import { vmImageArguments } from "./image-gallery";
 import type { RegionVault } from "./region-vault";
 import { HARDENED_VM_SETTINGS } from "./vm-defaults";
 
@@ -34,6 +35,8 @@ export interface WebTierProps {
   /** Values written into the bootstrap: region label, database host name, vault name. */
   readonly bootstrap: { readonly region: string; readonly databaseHost: string; readonly keyVaultName: string };
   readonly probePath: string;
+  /** The `<env>-images` stack's image version, when the tier boots a captured image. */
+  readonly publishedImageId?: string;
   readonly tags: Record<string, string>;
 }
 
@@ -126,7 +129,7 @@ export class WebTier extends Construct {
         zone: config.zones[(n - 1) % config.zones.length],
         networkInterfaceIds: [nic.id],
         adminUsername: config.adminUsername,
-        sourceImageReference: { ...config.image },
+        ...vmImageArguments(config.image, props.publishedImageId),
         ...HARDENED_VM_SETTINGS,
         tags: { ...props.tags, tier: "web" },
       };

@@ -15,6 +15,7 @@ import { RegionalLoadBalancer } from "../../modules/aws/regional-load-balancer";
 import { SqlServer } from "../../modules/aws/sql-server";
 import { WebTier } from "../../modules/aws/web-tier";
 import { EnvironmentStack } from "../base-stack";
+import type { AwsImagesStack } from "./images-stack";
 
 export interface AwsRegionStackProps {
   /** Position in the configuration: names the stack (`<env>-region-<index + 1>`). */
@@ -23,6 +24,8 @@ export interface AwsRegionStackProps {
   /** This region's network, from the networking stack (read through remote state). */
   readonly network: RegionalNetwork;
   readonly databaseZone: DatabaseZone;
+  /** The captured AMIs' regional copies, when the environment has any (lift and shift). */
+  readonly images?: AwsImagesStack;
 }
 
 /**
@@ -55,7 +58,13 @@ export class AwsRegionStack extends EnvironmentStack {
     });
     new KmsAlias(this, "data-key-alias", { name: names.dataKeyAlias, targetKeyId: this.key.keyId });
 
-    this.sql = new SqlServer(this, "sql", { env, region, network, key: this.key });
+    this.sql = new SqlServer(this, "sql", {
+      env,
+      region,
+      network,
+      key: this.key,
+      publishedAmiId: props.images?.amiId("sql", region.location),
+    });
     // The application reads the database credentials at run time with its instance role, as
     // on Azure: the role may read that one secret, and the bootstrap only names it.
     const webRole = new SsmInstanceRole(this, "web-role", {
@@ -70,6 +79,7 @@ export class AwsRegionStack extends EnvironmentStack {
       key: this.key,
       databaseFqdn: props.databaseZone.databaseFqdn,
       databaseSecretArn: this.sql.adminSecret.arn,
+      publishedAmiId: props.images?.amiId("web", region.location),
     });
     this.loadBalancer = new RegionalLoadBalancer(this, "load-balancer", {
       env,

@@ -13,6 +13,7 @@ import { SqlServerVm } from "../../modules/azure/sql-server-vm";
 import { VmBackup } from "../../modules/azure/vm-backup";
 import { WebTier } from "../../modules/azure/web-tier";
 import { EnvironmentStack } from "../base-stack";
+import type { AzureImagesStack } from "./images-stack";
 import type { AzureNetworkingStack, RegionNetworkContract } from "./networking-stack";
 import { azureProvider } from "./provider";
 
@@ -21,6 +22,8 @@ export interface AzureRegionStackProps {
   readonly region: AzureRegionConfig;
   readonly networking: AzureNetworkingStack;
   readonly network: RegionNetworkContract;
+  /** The published captured images, when the environment has any (lift and shift). */
+  readonly images?: AzureImagesStack;
 }
 
 /** Azure reserves the first four addresses of a subnet; the SQL VM takes the next one. */
@@ -73,6 +76,7 @@ export class AzureRegionStack extends EnvironmentStack {
       names,
       bootstrap: { region: region.location, databaseHost, keyVaultName: names.keyVault },
       probePath: env.globalLoadBalancer.probePath,
+      publishedImageId: props.images?.imageId("web"),
       tags,
     });
 
@@ -87,6 +91,7 @@ export class AzureRegionStack extends EnvironmentStack {
         name: networking.databaseDns.zone.name,
         resourceGroupName: networking.databaseDns.zone.resourceGroupName,
       },
+      publishedImageId: props.images?.imageId("sql"),
       tags,
     });
 
