@@ -47,3 +47,30 @@ describe("lab scenario migration-cutover", () => {
     expect(report.entryPointAfter).toBe("region-1");
   });
 });
+
+describe("lab scenario migration-cutover, rolled back", () => {
+  let report: MigrationReport;
+  const lines: string[] = [];
+
+  beforeAll(async () => {
+    // The migration link is cut just before the cutover: region-1 cannot reach the final position.
+    report = await runMigrationRehearsal({ fault: "target-cannot-catch-up", log: (line) => lines.push(line) });
+    if (report.verdict !== "pass") process.stderr.write(`migration-cutover (rollback) log:\n${lines.join("\n")}\n`);
+  });
+
+  test("rolls back before the switch: the application writes to the source again, nothing lost", () => {
+    expect({ verdict: report.verdict, reasons: report.reasons }).toEqual({ verdict: "pass", reasons: [] });
+    expect(report.cutover?.outcome).toBe("rolled-back");
+    expect(report.cutover?.switchedAt).toBeUndefined();
+    expect(report.cutover?.steps.map((s) => `${s.step}:${s.outcome}`)).toEqual([
+      "freeze:done",
+      "final-position:done",
+      "catch-up:failed",
+      "unfreeze:done",
+    ]);
+    expect(report.writesEndedOn).toBe("on-premises");
+    expect(report.entryPointAfter).toBe("on-premises");
+    expect(report.lostAcknowledged).toEqual([]);
+    expect(report.acknowledgedAfterCutover).toBeGreaterThan(0);
+  });
+});

@@ -42,6 +42,12 @@ export interface MigrationRehearsalOptions {
   /** Writes after the cutover, through the switched name into region-1. */
   readonly settleMs?: number;
   readonly catchUpTimeoutMs?: number;
+  /**
+   * rollback: the migration link is cut just before the cutover, so region-1 cannot catch up;
+   * the cutover must roll back and the application carry on writing to the source.
+   * @default "cutover"
+   */
+  readonly fault?: "none" | "target-cannot-catch-up";
   readonly log?: (line: string) => void;
 }
 
@@ -58,6 +64,8 @@ export interface MigrationReport {
   /** Acknowledged writes missing from region-1 after the cutover (must be empty). */
   readonly lostAcknowledged: readonly number[];
   readonly entryPointAfter: string;
+  /** Where the application's writes ended up: region-1 after a cutover, the source after a rollback. */
+  readonly writesEndedOn: "region-1" | "on-premises";
   readonly cutover?: CutoverRecord;
   readonly error?: string;
 }
@@ -68,9 +76,55 @@ const TABLE_DDL = [
   "INSERT INTO customers SELECT g, 'customer ' || g FROM generate_series(1, 50) AS g",
 ];
 
+/**
+ * One administrative connection kept open for the whole cutover: a new connection per statement
+ * (authentication, backend start) costs more than the statements themselves and would be
+ * counted as write downtime. Reconnects after an error.
+ */
+export class AdminSession {
+  private client: Client | undefined;
+
+  constructor(
+    private readonly port: number,
+    private readonly password: string,
+  ) {}
+
+  async query<T extends Record<string, unknown> = Record<string, unknown>>(
+    sql: string,
+    params: readonly unknown[] = [],
+  ): Promise<T[]> {
+    if (!this.client) {
+      const client = new Client({
+        host: "127.0.0.1",
+        port: this.port,
+        user: LAB_DB_USER,
+        password: this.password,
+        database: LAB_DATABASE,
+        connectionTimeoutMillis: 2000,
+        query_timeout: 15_000,
+      });
+      client.on("error", () => undefined);
+      await client.connect();
+      this.client = client;
+    }
+    try {
+      return (await this.client.query(sql, [...params])).rows as T[];
+    } catch (error) {
+      void this.close();
+      throw error;
+    }
+  }
+
+  async close(): Promise<void> {
+    const client = this.client;
+    this.client = undefined;
+    await client?.end().catch(() => undefined);
+  }
+}
+
 /** One lab PostgreSQL server as the cutover's source: the existing database. */
 export class PgSource implements SourceDatabase {
-  constructor(private readonly node: PgNode) {}
+  constructor(private readonly node: AdminSession) {}
 
   async freezeWrites(): Promise<void> {
     await this.node.query("ALTER SYSTEM SET default_transaction_read_only = on");
@@ -104,7 +158,7 @@ export class PgSource implements SourceDatabase {
   }
 
   digest(tables: readonly string[]): Promise<TableDigest[]> {
-    return digest(this.node.port, this.node, tables);
+    return digest(this.node, tables);
   }
 }
 
@@ -112,7 +166,7 @@ export class PgSource implements SourceDatabase {
 export class PgTarget implements MigrationTarget {
   constructor(
     readonly region: string,
-    private readonly node: PgNode,
+    private readonly node: AdminSession,
   ) {}
 
   async catchUp(position: string, timeoutMs: number): Promise<void> {
@@ -132,7 +186,7 @@ export class PgTarget implements MigrationTarget {
   }
 
   async recover(): Promise<void> {
-    await this.node.query("SELECT pg_promote(true, 10)", [], 12_000);
+    await this.node.query("SELECT pg_promote(true, 10)");
   }
 
   async isRecovered(): Promise<boolean> {
@@ -141,21 +195,16 @@ export class PgTarget implements MigrationTarget {
   }
 
   digest(tables: readonly string[]): Promise<TableDigest[]> {
-    return digest(this.node.port, this.node, tables);
+    return digest(this.node, tables);
   }
 }
 
-async function digest(_port: number, node: PgNode, tables: readonly string[]): Promise<TableDigest[]> {
+async function digest(session: AdminSession, tables: readonly string[]): Promise<TableDigest[]> {
   const result: TableDigest[] = [];
   for (const table of tables) {
     if (!/^[a-z_]+$/.test(table)) throw new Error(`not a table name: ${table}`);
-    const [row] = await queryPort<{ rows: number; checksum: string }>(
-      node.port,
-      node.options.password,
+    const [row] = await session.query<{ rows: number; checksum: string }>(
       `SELECT count(*)::int AS rows, md5(coalesce(string_agg(t::text, '|' ORDER BY t::text), '')) AS checksum FROM ${table} AS t`,
-      [],
-      10_000,
-      LAB_DATABASE,
     );
     result.push({ table, rows: row!.rows, checksum: row!.checksum });
   }
@@ -267,8 +316,10 @@ export async function runMigrationRehearsal(options: MigrationRehearsalOptions =
   const endpoints: TcpEndpoint[] = [];
   const servers: Server[] = [];
   let writer: Writer | undefined;
+  const sessions: AdminSession[] = [];
   const teardown = async () => {
     await writer?.stop();
+    for (const session of sessions) await session.close();
     for (const e of endpoints) await e.close();
     for (const s of servers) await new Promise<void>((resolve) => s.close(() => resolve()));
     await stopAll();
@@ -319,10 +370,16 @@ export async function runMigrationRehearsal(options: MigrationRehearsalOptions =
     log(`region-1 seeded from a base backup, applying the source's WAL (port ${region1.port})`);
     await sleep(options.warmupMs ?? 3000);
 
+    const sourceSession = new AdminSession(source.port, password);
+    const targetSession = new AdminSession(region1.port, password);
+    sessions.push(sourceSession, targetSession);
+    // Opened before the cutover, as an operator's session would be.
+    await sourceSession.query("SELECT 1");
+    await targetSession.query("SELECT 1");
     const leaseHolder: { lease?: Lease } = {};
     const actuators: CutoverActuators = {
-      source: new PgSource(source),
-      target: new PgTarget("region-1", region1),
+      source: new PgSource(sourceSession),
+      target: new PgTarget("region-1", targetSession),
       databaseName: {
         resolve: async () =>
           databaseName.target === source.port
@@ -360,7 +417,7 @@ export async function runMigrationRehearsal(options: MigrationRehearsalOptions =
         nameClients: ["application"],
         regions: ["region-1"],
         tables: [...MIGRATION_TABLES],
-        catchUpTimeoutMs: options.catchUpTimeoutMs ?? 10_000,
+        catchUpTimeoutMs: options.catchUpTimeoutMs ?? (options.fault === "target-cannot-catch-up" ? 1500 : 10_000),
         leaseTtlMs: 60_000,
       },
       actuators,
@@ -368,6 +425,11 @@ export async function runMigrationRehearsal(options: MigrationRehearsalOptions =
     );
 
     const reasons: string[] = [];
+    const expectRollback = options.fault === "target-cannot-catch-up";
+    if (expectRollback) {
+      link.setTarget(undefined);
+      log("fault: the migration link is cut; region-1 cannot catch up");
+    }
     let record: CutoverRecord | undefined;
     let error: string | undefined;
     const ackedBefore = writer.acked.length;
@@ -375,7 +437,7 @@ export async function runMigrationRehearsal(options: MigrationRehearsalOptions =
       record = await cutover.run("lab rehearsal: migrate on-premises into region-1");
     } catch (e) {
       error = (e as Error).message;
-      reasons.push(`cutover failed: ${error}`);
+      record = (e as { record?: CutoverRecord }).record;
     }
     const cutoverEndedAt = Date.now();
     await sleep(options.settleMs ?? 2000);
@@ -387,10 +449,11 @@ export async function runMigrationRehearsal(options: MigrationRehearsalOptions =
     for (let i = ackedBefore > 0 ? ackedBefore : 1; i < acked.length; i++) {
       gap = Math.max(gap, acked[i]!.at - acked[i - 1]!.at);
     }
+    const writesEndedOn = expectRollback ? "on-premises" : "region-1";
     const present = new Set(
       (
         await queryPort<{ seq: string }>(
-          region1.port,
+          expectRollback ? source.port : region1.port,
           password,
           "SELECT seq::text FROM orders",
           [],
@@ -402,12 +465,19 @@ export async function runMigrationRehearsal(options: MigrationRehearsalOptions =
     const lost = acked.filter((a) => !present.has(a.seq)).map((a) => a.seq);
     const entryPointAfter = await fetchSite(publicName.port).catch((e: Error) => `unreachable (${e.message})`);
 
+    const expectedOutcome = expectRollback ? "rolled-back" : "completed";
+    if (record?.outcome !== expectedOutcome)
+      reasons.push(
+        `the cutover ended ${record?.outcome ?? "without a record"}, expected ${expectedOutcome}${error ? `: ${error}` : ""}`,
+      );
     if (lost.length > 0)
-      reasons.push(`${lost.length} acknowledged write(s) missing from region-1: ${lost.slice(0, 10).join(", ")}`);
-    if (record && afterCutover === 0)
-      reasons.push("no write was acknowledged after the cutover: the application did not resume on region-1");
-    if (record && entryPointAfter !== "region-1")
-      reasons.push(`the public name leads to ${entryPointAfter}, not region-1`);
+      reasons.push(
+        `${lost.length} acknowledged write(s) missing from ${writesEndedOn}: ${lost.slice(0, 10).join(", ")}`,
+      );
+    if (afterCutover === 0)
+      reasons.push(`no write was acknowledged after the cutover: the application did not resume on ${writesEndedOn}`);
+    if (entryPointAfter !== writesEndedOn)
+      reasons.push(`the public name leads to ${entryPointAfter}, not ${writesEndedOn}`);
     const report: MigrationReport = {
       verdict: reasons.length === 0 ? "pass" : "fail",
       reasons,
@@ -418,11 +488,12 @@ export async function runMigrationRehearsal(options: MigrationRehearsalOptions =
       acknowledgedAfterCutover: afterCutover,
       lostAcknowledged: lost,
       entryPointAfter,
+      writesEndedOn,
       ...(record ? { cutover: record } : {}),
       ...(error ? { error } : {}),
     };
     log(
-      `migration-cutover: ${report.verdict}; write downtime ${report.writeDowntimeMs} ms (journal: ${report.cutoverDowntimeMs ?? "-"} ms); ${report.acknowledgedWrites} acknowledged, ${report.lostAcknowledged.length} lost, ${report.failedWrites} refused during the freeze`,
+      `migration-cutover${expectRollback ? " (rollback)" : ""}: ${report.verdict}; ${record?.outcome ?? "no outcome"}; write downtime ${report.writeDowntimeMs} ms (journal: ${report.cutoverDowntimeMs ?? "-"} ms); ${report.acknowledgedWrites} acknowledged, ${report.lostAcknowledged.length} lost, ${report.failedWrites} refused during the freeze`,
     );
     return report;
   } finally {
