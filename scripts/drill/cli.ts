@@ -9,9 +9,10 @@ import * as core from "@actions/core";
 import { loadEnvironments } from "../../modules/core/config/load";
 import { ConfigValidationError } from "../../modules/core/config/problems";
 import type { EnvironmentConfig } from "../../modules/core/config/schema";
-import { modelEnvironment, modelRecovery, recoveryInputsFor } from "../../modules/core/rto-model";
-import { LAB_DEFAULTS, labModelInputs, labSettingsFor, withOverrides } from "../lab/settings";
-import { parseDrillArgs, UsageError, USAGE, type DrillArgs } from "./args";
+import { modelEnvironment, recoveryInputsFor } from "../../modules/core/rto-model";
+import { LAB_DEFAULTS, labSettingsFor, withOverrides } from "../lab/settings";
+import { HelpRequested, parseDrillArgs, UsageError, USAGE, type DrillArgs } from "./args";
+import { localDrillOptions } from "./local-plan";
 import { runDrill, type DrillOptions } from "./engine";
 import { exitCode, renderMarkdown } from "./report";
 import { SCENARIOS, unsupportedOnCloud } from "./scenarios";
@@ -30,17 +31,9 @@ export function planDrill(
     const settings = withOverrides(env ? labSettingsFor(env.config, env.file) : LAB_DEFAULTS, args.lab);
     // The same plan as runLocalDrill (targets/local.ts), which tests and the soak loop use.
     return {
+      ...localDrillOptions(settings, scenario, args.failback),
       environment: env ? `${env.config.environment} (lab)` : "lab",
-      scenario,
-      objectives: settings.objectives,
-      model: modelRecovery(labModelInputs(settings)),
-      settingsSource: settings.source,
-      confirmationMs: settings.confirmationMs,
-      probeIntervalMs: settings.probeIntervalMs,
-      trafficEveryMs: Math.round(1000 / settings.trafficProbesPerSecond),
-      markerEveryMs: Math.round(1000 / settings.markerWritesPerSecond),
-      failback: args.failback,
-      createTarget: async () => (await import("./targets/local")).LocalTarget.start(settings, log),
+      createTarget: async () => (await import("./targets/local")).LocalTarget.start(settings, scenario, log),
     };
   }
   if (!env) throw new UsageError(`--env: required with --target ${args.target}`);
@@ -116,6 +109,10 @@ async function main(argv: readonly string[]): Promise<number> {
     }
     plan = planDrill(args, env, log);
   } catch (error) {
+    if (error instanceof HelpRequested) {
+      process.stdout.write(`${USAGE}\n`);
+      return 0;
+    }
     if (error instanceof UsageError) {
       process.stderr.write(`${error.message ? `drill: ${error.message}\n\n` : ""}${USAGE}\n`);
       return 2;

@@ -96,6 +96,7 @@ export async function runDrill(options: DrillOptions): Promise<DrillReport> {
       scenario: { id: scenario.id, title: scenario.title },
       startedAt: new Date(startedAt).toISOString(),
       finishedAt: new Date(finishedAt).toISOString(),
+      ...(faultAt !== undefined ? { faultAt: new Date(faultAt).toISOString() } : {}),
       durationSeconds: Number(((finishedAt - startedAt) / 1000).toFixed(1)),
       settingsSource: options.settingsSource,
       objectives: options.objectives,
@@ -180,6 +181,7 @@ export async function runDrill(options: DrillOptions): Promise<DrillReport> {
     mark("traffic", "baseline healthy");
 
     faultAt = clock.now();
+    const injectedAt = faultAt;
     for (const step of scenario.steps) {
       mark("fault", `injecting ${step.kind}`);
       await target.inject(step, (m) => mark("fault", m));
@@ -217,6 +219,9 @@ export async function runDrill(options: DrillOptions): Promise<DrillReport> {
 
     const settleMs = options.settleMs ?? 2000;
     const deadline = faultAt + (options.recoveryTimeoutMs ?? defaultTimeout(options));
+    // The settled window starts once the failover machinery is done (a drain after the
+    // repoint still changes who serves), so it only sees the end state.
+    const settleFrom = clock.now();
     for (;;) {
       const now = clock.now();
       const trafficStable = stable(
@@ -226,7 +231,7 @@ export async function runDrill(options: DrillOptions): Promise<DrillReport> {
         Math.max(2, Math.floor(settleMs / options.trafficEveryMs / 2)),
       );
       const writesStable = !writeMarker || stable(writes, now, settleMs, 2);
-      if (trafficStable && writesStable) break;
+      if (trafficStable && writesStable && now - settleFrom >= settleMs) break;
       if (now > deadline) {
         mark("recovery", `not recovered within ${((deadline - faultAt) / 1000).toFixed(0)} s of the fault`);
         break;
@@ -240,8 +245,9 @@ export async function runDrill(options: DrillOptions): Promise<DrillReport> {
     // Verification.
     const settledSince = clock.now() - settleMs;
     const serving = servingRegions(traffic, settledSince);
+    const everyRegion = target.allRegions ?? [primaryRegion, secondaryRegion];
     const expectedServing =
-      scenario.expectServing === "both" ? [primaryRegion, secondaryRegion].sort() : [secondaryRegion];
+      scenario.expectServing === "both" ? [...everyRegion].sort() : everyRegion.filter((r) => r !== primaryRegion);
     checks.push({
       id: "global-endpoint",
       ok: sameSet(serving, expectedServing),
@@ -294,6 +300,12 @@ export async function runDrill(options: DrillOptions): Promise<DrillReport> {
     const surviving = writeMarker && target.survivingMarkers ? await target.survivingMarkers() : undefined;
     const loss = surviving ? markerLoss(writes, surviving, faultAt, options.model.rpoSeconds) : undefined;
     const rtoCandidates = [trafficRto, writeMarker ? writeRto : 0];
+    const firstWrite =
+      writeRto === undefined
+        ? undefined
+        : writeRto > 0
+          ? writeRto
+          : writes.filter((w) => w.ok && w.at >= injectedAt).map((w) => (w.at - injectedAt) / 1000)[0];
     measured = {
       rtoSeconds: rtoCandidates.some((v) => v === undefined)
         ? Number.POSITIVE_INFINITY
@@ -303,7 +315,7 @@ export async function runDrill(options: DrillOptions): Promise<DrillReport> {
       ...(loss
         ? {
             rpoSeconds: loss.rpoSeconds,
-            rpoBasis: "markers acknowledged through the endpoint but missing on the new primary",
+            rpoBasis: "markers acknowledged through the web tier but missing on the new primary",
           }
         : failover.recordedLagSeconds !== undefined
           ? {
@@ -311,6 +323,7 @@ export async function runDrill(options: DrillOptions): Promise<DrillReport> {
               rpoBasis: "replication lag recorded by the failover runbook at promotion",
             }
           : { rpoBasis: "not measured: no markers and no recorded lag" }),
+      ...(firstWrite !== undefined ? { firstWriteAfterFaultSeconds: firstWrite } : {}),
       traffic: { total: traffic.length, failed: traffic.filter((s) => !s.ok).length },
       ...(loss
         ? {
@@ -332,6 +345,15 @@ export async function runDrill(options: DrillOptions): Promise<DrillReport> {
         detail: `${oldNodeWrites.length} marker(s) taken by ${primaryRegion} after the promotion`,
       });
     }
+    if (scenario.expectDataLoss) {
+      const rpo = measured.rpoSeconds;
+      checks.push({
+        id: "data-loss-bounded",
+        ok: rpo !== undefined && rpo > 0 && rpo <= options.model.rpoSeconds,
+        detail: `replication lag was built before the fault: measured RPO ${rpo === undefined ? "not measured" : `${rpo.toFixed(3)} s`}, expected above 0 and at most the lag bound ${options.model.rpoSeconds} s${failover.recordedLagSeconds !== undefined ? `; the engine's lag at promotion ${failover.recordedLagSeconds.toFixed(3)} s` : ""}`,
+      });
+    }
+    if (target.scenarioChecks) checks.push(...(await target.scenarioChecks(scenario.id)));
     mark("verify", checks.map((c) => `${c.id} ${c.ok ? "ok" : "FAILED"}`).join(", "));
 
     if (options.failback) {
@@ -375,6 +397,13 @@ async function waitForFailover(target: DrillTarget, clock: Clock, timeoutMs: num
 }
 
 function recordFailover(f: FailoverObservation, mark: (phase: string, event: string, at?: number) => void): void {
+  if (f.detectedAt) mark("failover", "the engine saw the primary fail: confirmation window started", f.detectedAt);
+  for (const step of f.steps ?? [])
+    mark(
+      "engine",
+      `${step.step} ${step.outcome}${step.owner ? ` (${step.owner})` : ""}${step.detail ? `: ${step.detail}` : ""}`,
+      step.finishedAt ?? step.startedAt,
+    );
   if (f.confirmedAt) mark("failover", "primary confirmed down for the whole window", f.confirmedAt);
   if (f.promotedAt) mark("failover", `secondary promoted${f.newPrimary ? ` (${f.newPrimary})` : ""}`, f.promotedAt);
   if (f.repointedAt) mark("failover", "database endpoint repointed", f.repointedAt);

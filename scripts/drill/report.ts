@@ -1,4 +1,5 @@
 import { formatDuration, renderRecoveryTable } from "../../modules/core/rto-model";
+import { renderTimelineSection } from "./timeline";
 import type { Check, DrillReport } from "./types";
 
 type Unjudged = Omit<DrillReport, "verdict" | "reasons"> & { readonly aborted?: string };
@@ -119,6 +120,7 @@ export function renderMarkdown(report: DrillReport): string {
           ...checks.map((c) => `| ${c.id} | ${c.ok ? "ok" : "**FAILED**"} | ${escapeCell(c.detail)} |`),
           "",
         ];
+  lines.push(...renderTimelineSection(report));
   lines.push(
     ...checkTable("Preflight", report.preflight),
     ...checkTable("Verification", report.checks),
@@ -127,7 +129,7 @@ export function renderMarkdown(report: DrillReport): string {
   lines.push(
     "### Failover",
     "",
-    `Expected: ${report.failover.expected ? "yes" : "no"}; observed: ${report.failover.state}${report.failover.newPrimary ? `, new primary ${report.failover.newPrimary}` : ""}.`,
+    `Expected: ${report.failover.expected ? "yes" : "no"}; observed: ${report.failover.state}${report.failover.newPrimary ? `, new primary ${report.failover.newPrimary}` : ""}${report.failover.recordedLagSeconds !== undefined ? `; the engine's lag at promotion: ${report.failover.recordedLagSeconds.toFixed(3)} s` : ""}.`,
     "",
     "### Model",
     "",

@@ -34,7 +34,25 @@ export type FaultStep =
   | { readonly kind: "stop-db"; readonly region: "primary" }
   | { readonly kind: "stop-region"; readonly region: "primary" }
   | { readonly kind: "cut-replication" }
-  | { readonly kind: "flap-db"; readonly region: "primary"; readonly downFraction: number; readonly flaps: number };
+  | { readonly kind: "flap-db"; readonly region: "primary"; readonly downFraction: number; readonly flaps: number }
+  /**
+   * Replication lag built up before the next step: the failover target's replication path is
+   * cut while writes continue, for this fraction of the data-loss bound (lab only).
+   */
+  | { readonly kind: "build-lag"; readonly fractionOfLagBound: number }
+  /** The primary's database restarts (a patch reboot), down for this fraction of the confirmation window past it (lab only). */
+  | { readonly kind: "reboot-db"; readonly region: "primary"; readonly downBeyondConfirmationMs: number };
+
+/** One step of the failover engine as it reported it (start and end), for the report's timeline. */
+export interface EngineStepTiming {
+  readonly step: string;
+  readonly startedAt: number;
+  readonly finishedAt?: number;
+  readonly outcome: "done" | "skipped" | "failed" | "running";
+  /** The engine instance that ran it (several run in duplicate-trigger and restart scenarios). */
+  readonly owner?: string;
+  readonly detail?: string;
+}
 
 export interface FailoverObservation {
   /** none: nothing started; completed: promoted, repointed, fenced. */
@@ -44,9 +62,13 @@ export interface FailoverObservation {
   readonly promotedAt?: number;
   readonly repointedAt?: number;
   readonly fencedAt?: number;
-  /** Data-loss window the failover recorded (cloud runbooks report it; the lab measures markers instead). */
+  /** Data-loss window the failover recorded (the engine's lag at promotion; the lab also measures markers). */
   readonly recordedLagSeconds?: number;
   readonly detail?: string;
+  /** When the engine first saw the primary fail (start of its confirmation window). */
+  readonly detectedAt?: number;
+  /** The engine's steps with their timings, when the target can see them. */
+  readonly steps?: readonly EngineStepTiming[];
 }
 
 export interface DatabaseNodeView {
@@ -72,6 +94,8 @@ export interface DrillTarget {
   readonly kind: TargetKind;
   /** Region names as the report shows them: [primary, secondary]. */
   readonly regions: readonly [string, string];
+  /** Every region when there are more than two (the global endpoint serves from all of them). */
+  readonly allRegions?: readonly string[];
   preflight(): Promise<Check[]>;
   probeTraffic(): Promise<TrafficSample>;
   /** Absent when the target cannot write markers; RPO then comes from the failover's own record. */
@@ -87,6 +111,8 @@ export interface DrillTarget {
   /** A write attempted directly on the old primary, bypassing the endpoint: must be refused. */
   writeToOldPrimary?(): Promise<{ accepted: boolean; detail: string }>;
   failback?(log: (message: string) => void): Promise<Check[]>;
+  /** Checks only this target can make for a scenario (the lab: engine runs, third region, lag). */
+  scenarioChecks?(scenarioId: string): Promise<Check[]>;
   cleanup(): Promise<void>;
 }
 
@@ -110,6 +136,8 @@ export interface Measured {
   readonly writeRtoSeconds?: number;
   readonly rpoSeconds?: number;
   readonly rpoBasis: string;
+  /** Seconds from the fault to the first acknowledged write after the last failed one. */
+  readonly firstWriteAfterFaultSeconds?: number;
   readonly traffic: { readonly total: number; readonly failed: number };
   readonly markers?: {
     readonly acknowledged: number;
@@ -128,6 +156,8 @@ export interface DrillReport {
   readonly scenario: { readonly id: string; readonly title: string };
   readonly startedAt: string;
   readonly finishedAt: string;
+  /** When the fault was injected (absent when the drill stopped before it). */
+  readonly faultAt?: string;
   readonly durationSeconds: number;
   readonly settingsSource: string;
   readonly objectives: Objectives;

@@ -86,6 +86,17 @@ export class HaproxyServer {
     if (this.process) await stopProcess(this.process, "SIGTERM", 2000);
   }
 
+  /**
+   * Administrative state through the runtime API: `maint` takes a region out of rotation
+   * whatever its checks say (a drain); `ready` gives it back to the health checks.
+   */
+  async setAdminState(region: string, state: "maint" | "ready"): Promise<void> {
+    if (!this.backends.some((b) => b.region === region))
+      throw new Error(`HAProxy: no server ${JSON.stringify(region)} in backend web`);
+    const answer = await adminCommand(join(this.dir, "admin.sock"), `set server web/${region} state ${state}`);
+    if (answer.trim() !== "") throw new Error(`HAProxy refused "set server web/${region} state ${state}": ${answer.trim()}`);
+  }
+
   /** Operational state of each region's web server as HAProxy's health checks see it (runtime API). */
   async serverStates(): Promise<Record<string, "UP" | "DOWN" | string>> {
     const text = await adminCommand(join(this.dir, "admin.sock"), "show stat");

@@ -2,8 +2,8 @@ import { randomBytes } from "node:crypto";
 import { chmodSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { FailoverController, type ControllerPhase, type FailoverRecord } from "./controller";
 import { HaproxyServer } from "./haproxy";
+import { writeNameRecord } from "./name-record";
 import { freePort, TcpEndpoint } from "./net";
 import { findPostgresBin, LAB_DATABASE, PgNode, queryPort, sleep } from "./postgres";
 import { lookupUser, onInterrupt, removeOnExit, stopAll, type RunAs } from "./procs";
@@ -11,43 +11,46 @@ import type { LabSettings } from "./settings";
 import { LabApp, NginxServer } from "./web";
 
 /**
- * The local DR lab: two "regions" on loopback, each a web server (nginx + app) and a
- * PostgreSQL server; the global load balancer (HAProxy) over both web servers; asynchronous
- * streaming replication from region-1 to region-2 through a cuttable link; the database
- * endpoint (a repointable TCP forwarder) that the app and the marker writer use; and the
- * failover controller. Everything lives in a fresh temporary directory on random free ports.
+ * The local DR lab: two or three "regions" on loopback. Each region has a web server (nginx +
+ * app), a PostgreSQL server, its own record of the database name (the app resolves it with a
+ * TTL), a gate in front of its database that the web tiers connect through (the data subnet's
+ * network rule, which a fence closes) and a replication link into its database (the path a
+ * standby streams from its primary, which a fault can cut). HAProxy is the global load
+ * balancer over the web servers. Failover is done by the failover engine through the lab's
+ * actuators (scripts/lab/actuators), not by the lab itself. Everything lives in a fresh
+ * temporary directory on random free ports.
  */
 
-export const REGIONS = ["region-1", "region-2"] as const;
-export type LabRegion = (typeof REGIONS)[number];
+export const REGION_NAMES = ["region-1", "region-2", "region-3"] as const;
 
-interface RegionServers {
-  readonly name: LabRegion;
+export interface RegionServers {
+  readonly name: string;
   readonly db: PgNode;
-  readonly app: LabApp;
-  readonly web: NginxServer;
+  /** The web tiers' only way into this region's database (closed by a fence). */
+  readonly gate: TcpEndpoint;
+  /** The replication path into this region's database, pointed at the primary it follows. */
+  readonly link: TcpEndpoint;
+  /** This region's record of the database name. */
+  readonly nameRecordFile: string;
+  app: LabApp;
+  web: NginxServer;
 }
 
 export interface NodeStatus {
-  readonly region: LabRegion;
+  readonly region: string;
   readonly running: boolean;
   readonly reachable: boolean;
   readonly inRecovery?: boolean;
   readonly readOnly?: boolean;
-  /** Accepts writes: reachable, not a standby, not fenced read-only. */
+  /** Accepts writes: reachable, not a standby, not read-only. */
   readonly writable: boolean;
+  /** Isolated from the web tier by a fence. */
   readonly fenced: boolean;
 }
 
-export interface LabStatus {
-  readonly nodes: readonly NodeStatus[];
-  readonly endpointRegion?: LabRegion;
-  readonly loadBalancer: Record<string, string>;
-  readonly controller: { readonly phase: ControllerPhase; readonly armed: boolean; readonly failover: FailoverRecord };
-}
-
-export interface ReplicationStatus {
-  readonly streaming: boolean;
+export interface StandbyReplication {
+  readonly region: string;
+  readonly state: string;
   readonly lagBytes?: number;
   readonly replayLagSeconds?: number;
 }
@@ -55,22 +58,32 @@ export interface ReplicationStatus {
 export class Lab {
   readonly password = randomBytes(18).toString("base64url");
   readonly regions: RegionServers[] = [];
-  readonly fenced = new Set<LabRegion>();
-  endpoint!: TcpEndpoint;
-  replicationLink!: TcpEndpoint;
+  /** Regions isolated by a fence (their gate stays closed until unfenced). */
+  readonly fenced = new Set<string>();
+  /** Members of the replication group, as the primary lists them. */
+  readonly members = new Set<string>();
+  /** Standbys the primary waits for (synchronous_standby_names). */
+  readonly synchronous = new Set<string>();
+  /** The region whose database is the group's primary, as the last promotion left it. */
+  primary: string = REGION_NAMES[0];
+  /** How many times a standby was really promoted (pg_promote ran): a duplicate trigger must not add one. */
+  promotions = 0;
   loadBalancer!: HaproxyServer;
-  controller!: FailoverController;
   private downDone = false;
   private removeInterruptHook: () => void = () => undefined;
   private forgetDirOnExit: () => void = () => undefined;
+  private readonly downHooks: (() => Promise<void>)[] = [];
+  private readonly endpoints: TcpEndpoint[] = [];
 
   private constructor(
     readonly dir: string,
     readonly settings: LabSettings,
-    private readonly log: (message: string) => void,
+    readonly log: (message: string) => void,
   ) {}
 
   static async up(settings: LabSettings, log: (message: string) => void = () => undefined): Promise<Lab> {
+    if (settings.regions < 2 || settings.regions > REGION_NAMES.length)
+      throw new Error(`lab: regions: got ${settings.regions}, expected 2 or 3`);
     const dir = mkdtempSync(join(tmpdir(), "drlab-"));
     // The servers run as another user when we are root: they need to traverse the directory.
     chmodSync(dir, 0o711);
@@ -90,77 +103,83 @@ export class Lab {
     return this.loadBalancer.port;
   }
 
-  region(name: LabRegion): RegionServers {
+  get regionNames(): string[] {
+    return this.regions.map((r) => r.name);
+  }
+
+  region(name: string): RegionServers {
     const region = this.regions.find((r) => r.name === name);
-    if (!region) throw new Error(`no lab region ${name}`);
+    if (!region) throw new Error(`no lab region ${JSON.stringify(name)}; regions are ${this.regionNames.join(", ")}`);
     return region;
   }
 
-  /** The region whose database the endpoint points at. */
-  get primaryRegion(): LabRegion | undefined {
-    return this.regions.find((r) => r.db.port === this.endpoint.target)?.name;
+  /** Work to finish before the servers stop (the automation's monitor loop). */
+  onDown(hook: () => Promise<void>): void {
+    this.downHooks.push(hook);
   }
 
   private async start(): Promise<void> {
     const runAs = serverUser();
     const bin = findPostgresBin();
-    const ports = { db1: await freePort(), db2: await freePort() };
-    const [r1, r2] = REGIONS;
-    for (const region of REGIONS) mkdirSync(join(this.dir, region), { mode: 0o711 });
-    const db1 = new PgNode({
-      name: r1,
-      dir: join(this.dir, r1, "db"),
-      port: ports.db1,
-      bin,
-      password: this.password,
-      logFile: join(this.dir, `${r1}-postgres.log`),
-      runAs,
-    });
-    const db2 = new PgNode({
-      name: r2,
-      dir: join(this.dir, r2, "db"),
-      port: ports.db2,
-      bin,
-      password: this.password,
-      logFile: join(this.dir, `${r2}-postgres.log`),
-      runAs,
-    });
-
+    const names = REGION_NAMES.slice(0, this.settings.regions);
+    const [first] = names;
     this.log(`lab: directory ${this.dir}`);
-    this.log(`lab: initializing the region-1 primary (PostgreSQL, port ${db1.port})`);
-    await db1.initPrimary();
-    await db1.start();
-    await db1.query(`CREATE DATABASE ${LAB_DATABASE}`);
+    const nodes = new Map<string, { db: PgNode; gate: TcpEndpoint; link: TcpEndpoint }>();
+    for (const name of names) {
+      mkdirSync(join(this.dir, name), { mode: 0o711 });
+      const db = new PgNode({
+        name,
+        dir: join(this.dir, name, "db"),
+        port: await freePort(),
+        bin,
+        password: this.password,
+        logFile: join(this.dir, `${name}-postgres.log`),
+        runAs,
+      });
+      const gate = new TcpEndpoint(`${name} database gate`, db.port);
+      await gate.listen();
+      const link = new TcpEndpoint(`${name} replication link`, undefined);
+      await link.listen();
+      this.endpoints.push(gate, link);
+      nodes.set(name, { db, gate, link });
+    }
+    const primary = nodes.get(first)!;
+    this.log(`lab: initializing the ${first} primary (PostgreSQL, port ${primary.db.port})`);
+    await primary.db.initPrimary();
+    await primary.db.start();
+    await primary.db.query(`CREATE DATABASE ${LAB_DATABASE}`);
     await queryPort(
-      db1.port,
+      primary.db.port,
       this.password,
       "CREATE TABLE markers (seq bigint PRIMARY KEY, node text NOT NULL DEFAULT current_setting('cluster_name'), written_at timestamptz NOT NULL DEFAULT clock_timestamp())",
       [],
       5000,
       LAB_DATABASE,
     );
+    this.members.add(first);
+    for (const name of names.slice(1)) {
+      const node = nodes.get(name)!;
+      node.link.setTarget(primary.db.port);
+      this.log(`lab: seeding the ${name} standby (pg_basebackup, port ${node.db.port}), streaming through its link`);
+      await node.db.initStandby(primary.db.port, node.link.port);
+      await node.db.start();
+      this.members.add(name);
+    }
 
-    this.replicationLink = new TcpEndpoint("replication link", db1.port);
-    await this.replicationLink.listen();
-    this.log(
-      `lab: seeding the region-2 standby (pg_basebackup, port ${db2.port}), asynchronous streaming through the replication link`,
-    );
-    await db2.initStandby(db1.port, this.replicationLink.port);
-    await db2.start();
-
-    this.endpoint = new TcpEndpoint("database endpoint", db1.port);
-    await this.endpoint.listen();
-    this.log(`lab: database endpoint on 127.0.0.1:${this.endpoint.port} -> region-1`);
-
-    for (const [name, db] of [
-      [r1, db1],
-      [r2, db2],
-    ] as const) {
-      const app = new LabApp(name, this.endpoint.port, this.password);
+    for (const name of names) {
+      const node = nodes.get(name)!;
+      const nameRecordFile = join(this.dir, name, "db-name.json");
+      writeNameRecord(nameRecordFile, {
+        region: first,
+        host: "127.0.0.1",
+        port: primary.gate.port,
+        ttlSeconds: this.settings.nameTtlSeconds,
+      });
+      const app = new LabApp(name, nameRecordFile, this.password);
       await app.start();
       const web = new NginxServer(name, join(this.dir, name, "web"), await freePort(), app.port);
       await web.start();
-      this.regions.push({ name, db, app, web });
+      this.regions.push({ name, ...node, nameRecordFile, app, web });
     }
     this.loadBalancer = new HaproxyServer(
       join(this.dir, "global-lb"),
@@ -172,202 +191,47 @@ export class Lab {
     this.log(
       `lab: global load balancer on http://127.0.0.1:${this.loadBalancer.port} (checks every ${this.settings.probeIntervalMs} ms, fall ${this.settings.probeFailuresToUnhealthy}, rise ${this.settings.probeSuccessesToHealthy})`,
     );
-
-    await this.waitFor("replication streaming", async () => (await this.replication()).streaming, 30_000);
     await this.waitFor(
-      "both regions healthy at the load balancer",
+      "every standby streaming",
+      async () => (await this.replication()).filter((r) => r.state === "streaming").length === names.length - 1,
+      30_000,
+    );
+    await this.waitFor(
+      "every region healthy at the load balancer",
       async () => {
         const states = await this.loadBalancer.serverStates();
-        return REGIONS.every((r) => states[r] === "UP");
+        return names.every((r) => states[r] === "UP");
       },
       30_000,
     );
-
-    this.armController(db1, db2);
   }
 
-  /** Starts a controller that watches `primary` and fails over to `standby`. */
-  private armController(primary: PgNode, standby: PgNode): void {
-    this.controller?.stop();
-    const from = primary.name as LabRegion;
-    const to = standby.name as LabRegion;
-    this.controller = new FailoverController(
-      {
-        probePrimary: () => this.reachable(primary.port),
-        promoteStandby: async () => {
-          const rows = await standby.query<{ promoted: boolean }>(
-            "SELECT pg_promote(true, 30) AS promoted",
-            [],
-            35_000,
-          );
-          if (!rows[0]?.promoted) throw new Error("pg_promote() did not finish promotion");
-        },
-        repointEndpoint: async () => {
-          this.endpoint.setTarget(standby.port);
-          this.log(`lab: database endpoint -> ${to}`);
-        },
-        fenceOldPrimary: async () => this.fence(from),
-        enforceFence: async () => this.enforceFence(from),
-        now: () => Date.now(),
-        log: this.log,
-      },
-      { probeIntervalMs: this.settings.probeIntervalMs, confirmationMs: this.settings.confirmationMs },
-    );
-    this.controller.start();
-    this.log(`lab: failover controller armed (${from} -> ${to})`);
-  }
-
-  /**
-   * Planned failback after a failover, the lab's version of Invoke-RegionFailback: re-seed the
-   * fenced old primary as a standby of the current primary, wait until it has replayed
-   * everything, switch over without data loss (writes paused at the endpoint, the current
-   * primary shut down cleanly, the old one promoted), repoint, then re-seed the other region as
-   * the new standby and re-arm the controller. Returns what it checked.
-   */
-  async failback(): Promise<{ id: string; ok: boolean; detail: string }[]> {
-    const [r1, r2] = REGIONS;
-    const oldPrimary = this.region(r1).db;
-    const current = this.region(r2).db;
-    if (this.controller.phase !== "failed-over" || !this.fenced.has(r1)) {
-      return [
-        {
-          id: "failback-precondition",
-          ok: false,
-          detail: `nothing to fail back: controller ${this.controller.phase}, ${r1} ${this.fenced.has(r1) ? "fenced" : "not fenced"}`,
-        },
-      ];
-    }
-    this.controller.stop();
-    const checks: { id: string; ok: boolean; detail: string }[] = [];
-
-    await this.restartWeb(r1);
-    await this.waitFor(
-      `${r1} healthy at the load balancer`,
-      async () => (await this.loadBalancer.serverStates())[r1] === "UP",
-      30_000,
-    );
-    checks.push({ id: "region-serving", ok: true, detail: `${r1}'s web server is back in rotation` });
-
-    this.log(`lab: re-seeding ${r1} as a standby of ${r2} (its own unreplicated writes are discarded)`);
-    await oldPrimary.wipe();
-    this.replicationLink.setTarget(current.port);
-    await oldPrimary.initStandby(current.port, this.replicationLink.port);
-    await oldPrimary.start();
-    await this.waitFor(`${r1} streaming from ${r2}`, async () => (await this.replication()).streaming, 30_000);
-    checks.push({
-      id: "reseeded",
-      ok: true,
-      detail: `${r1} is a streaming standby of ${r2}; still fenced from the endpoint`,
-    });
-
-    // Planned switchover: nothing may be written while the roles change.
-    this.endpoint.setTarget(undefined);
-    const before = await this.markers(r2);
-    await this.waitFor(
-      `${r1} to replay everything`,
-      async () => {
-        const rows = await current.query<{ behind: string }>(
-          "SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), replay_lsn)::text AS behind FROM pg_stat_replication WHERE application_name = $1",
-          [r1],
-        );
-        return rows[0]?.behind === "0";
-      },
-      30_000,
-    );
-    await current.stop();
-    this.fenced.delete(r1);
-    const promoted = await oldPrimary.query<{ promoted: boolean }>(
-      "SELECT pg_promote(true, 30) AS promoted",
-      [],
-      35_000,
-    );
-    this.endpoint.setTarget(oldPrimary.port);
-    const after = await this.markers(r1);
-    const missing = before.filter((m) => !after.some((a) => a.seq === m.seq)).length;
-    checks.push({
-      id: "switchover-lossless",
-      ok: promoted[0]?.promoted === true && missing === 0,
-      detail: `${before.length} markers on ${r2} before, ${missing} missing on ${r1} after the switchover`,
-    });
-
-    this.log(`lab: re-seeding ${r2} as the standby of ${r1}`);
-    await current.wipe();
-    this.replicationLink.setTarget(oldPrimary.port);
-    await current.initStandby(oldPrimary.port, this.replicationLink.port);
-    await current.start();
-    await this.waitFor(`${r2} streaming from ${r1}`, async () => (await this.replication()).streaming, 30_000);
-    const status = await this.status();
-    const writable = status.nodes.filter((n) => n.writable).map((n) => n.region);
-    checks.push({
-      id: "primary-back",
-      ok: status.endpointRegion === r1 && writable.length === 1 && writable[0] === r1,
-      detail: `endpoint -> ${status.endpointRegion}; writable: ${writable.join(", ") || "none"}`,
-    });
-    checks.push({
-      id: "replication-restored",
-      ok: (await this.replication()).streaming,
-      detail: `${r2} streams from ${r1} again`,
-    });
-    this.armController(oldPrimary, current);
-    return checks;
-  }
-
-  /**
-   * Fences a failed primary, like the runbook deallocates its VM and denies its replication
-   * port: the endpoint never points at it again, the replication link is cut, it is stopped if
-   * it still runs, and it comes back read-only if anything starts it.
-   */
-  private async fence(name: LabRegion): Promise<void> {
-    const db = this.region(name).db;
-    this.fenced.add(name);
-    this.replicationLink.setTarget(undefined);
-    db.persistSetting("default_transaction_read_only", "on");
-    if (db.running) await db.kill();
-    this.log(`lab: ${name} database fenced (out of the endpoint, stopped, read-only on restart)`);
-  }
-
-  private async enforceFence(name: LabRegion): Promise<void> {
-    const db = this.region(name).db;
-    if (!db.running || !(await this.reachable(db.port))) return;
-    const rows = await db.query<{ ro: string }>("SELECT current_setting('default_transaction_read_only') AS ro");
-    if (rows[0]?.ro !== "on") {
-      await db.query("ALTER SYSTEM SET default_transaction_read_only = on");
-      await db.query("SELECT pg_reload_conf()");
-      this.log(`lab: ${name} came back writable: fence re-applied (read-only)`);
-    }
-  }
-
-  async reachable(port: number): Promise<boolean> {
+  /** Replication as the primary sees it: one row per standby streaming or catching up from it. */
+  async replication(): Promise<StandbyReplication[]> {
+    const primary = this.region(this.primary).db;
     try {
-      await queryPort(port, this.password, "SELECT 1", [], this.settings.probeTimeoutMs);
-      return true;
-    } catch {
-      return false;
-    }
-  }
-
-  async replication(): Promise<ReplicationStatus> {
-    const primary = this.regions.find((r) => r.name === this.primaryRegion)?.db ?? this.regions[0]?.db;
-    if (!primary) return { streaming: false };
-    try {
-      const rows = await primary.query<{ state: string; lag_bytes: string | null; replay_lag: number | null }>(
-        "SELECT state, pg_wal_lsn_diff(pg_current_wal_lsn(), replay_lsn)::text AS lag_bytes, EXTRACT(EPOCH FROM replay_lag)::float8 AS replay_lag FROM pg_stat_replication",
+      const rows = await primary.query<{
+        application_name: string;
+        state: string;
+        lag_bytes: string | null;
+        replay_lag: number | null;
+      }>(
+        "SELECT application_name, state, pg_wal_lsn_diff(pg_current_wal_lsn(), replay_lsn)::text AS lag_bytes, EXTRACT(EPOCH FROM replay_lag)::float8 AS replay_lag FROM pg_stat_replication",
         [],
         this.settings.probeTimeoutMs * 2,
       );
-      const row = rows.find((r) => r.state === "streaming");
-      if (!row) return { streaming: false };
-      return {
-        streaming: true,
-        lagBytes: row.lag_bytes === null ? undefined : Number(row.lag_bytes),
-        replayLagSeconds: row.replay_lag ?? 0,
-      };
+      return rows.map((r) => ({
+        region: r.application_name,
+        state: r.state,
+        ...(r.lag_bytes === null ? {} : { lagBytes: Number(r.lag_bytes) }),
+        replayLagSeconds: r.replay_lag ?? 0,
+      }));
     } catch {
-      return { streaming: false };
+      return [];
     }
   }
 
-  async nodeStatus(name: LabRegion): Promise<NodeStatus> {
+  async nodeStatus(name: string): Promise<NodeStatus> {
     const db = this.region(name).db;
     const base = { region: name, running: db.running, fenced: this.fenced.has(name) };
     if (!db.running) return { ...base, reachable: false, writable: false };
@@ -385,19 +249,8 @@ export class Lab {
     }
   }
 
-  async status(): Promise<LabStatus> {
-    const nodes = await Promise.all(REGIONS.map((r) => this.nodeStatus(r)));
-    const loadBalancer = await this.loadBalancer.serverStates().catch(() => ({}));
-    return {
-      nodes,
-      endpointRegion: this.primaryRegion,
-      loadBalancer,
-      controller: { phase: this.controller.phase, armed: this.controller.armed, failover: this.controller.failover },
-    };
-  }
-
   /** Marker rows on a region's database (seq -> node that took the write, when). */
-  async markers(name: LabRegion): Promise<{ seq: number; node: string; writtenAt: number }[]> {
+  async markers(name: string): Promise<{ seq: number; node: string; writtenAt: number }[]> {
     const rows = await queryPort<{ seq: string; node: string; written_at: Date }>(
       this.region(name).db.port,
       this.password,
@@ -412,54 +265,54 @@ export class Lab {
   // Faults: each stands for something that happens to a cloud region.
 
   /** The region's web server is lost (WebServerVM down). */
-  async stopWeb(name: LabRegion): Promise<void> {
+  async stopWeb(name: string): Promise<void> {
     const region = this.region(name);
     await region.web.kill();
     await region.app.stop();
   }
 
   /** The region's database server crashes (SQL VM down). */
-  async stopDb(name: LabRegion): Promise<void> {
+  async stopDb(name: string): Promise<void> {
     await this.region(name).db.kill();
   }
 
-  /** The replication path between the data subnets is cut; both servers keep running. */
-  cutReplication(): void {
-    this.replicationLink.setTarget(undefined);
+  /** The replication path into a standby is cut (both servers keep running); every standby's by default. */
+  cutReplication(names: readonly string[] = this.regionNames.filter((n) => n !== this.primary)): void {
+    for (const name of names) this.region(name).link.setBlocked(true);
   }
 
-  restoreReplication(): void {
-    if (!this.fenced.has("region-1")) this.replicationLink.setTarget(this.region("region-1").db.port);
+  restoreReplication(names: readonly string[] = this.regionNames): void {
+    for (const name of names) this.region(name).link.setBlocked(false);
   }
 
-  /** The database hangs (stalled host, network blip): new connections go unanswered until resumed. */
-  pauseDb(name: LabRegion): void {
+  /** The database hangs (stalled host): new connections go unanswered until resumed. */
+  pauseDb(name: string): void {
     this.region(name).db.pause();
   }
 
-  resumeDb(name: LabRegion): void {
+  resumeDb(name: string): void {
     this.region(name).db.resume();
   }
 
   /** A region's web server comes back (same port: the load balancer's configuration names it). */
-  async restartWeb(name: LabRegion): Promise<void> {
-    const index = this.regions.findIndex((r) => r.name === name);
-    const region = this.regions[index];
+  async restartWeb(name: string): Promise<void> {
+    const region = this.region(name);
     if (region.web.running) return;
     await region.app.stop();
-    const app = new LabApp(name, this.endpoint.port, this.password);
+    const app = new LabApp(name, region.nameRecordFile, this.password);
     await app.start();
     const web = new NginxServer(name, region.web.dir, region.web.port, app.port);
     await web.start();
-    this.regions[index] = { ...region, app, web };
+    region.app = app;
+    region.web = web;
   }
 
-  /** A stopped database server starts again (its VM came back). */
-  async restartDb(name: LabRegion): Promise<void> {
+  /** A stopped database server starts again (its VM came back, or was rebooted). */
+  async restartDb(name: string): Promise<void> {
     await this.region(name).db.start();
   }
 
-  private async waitFor(what: string, check: () => Promise<boolean>, timeoutMs: number): Promise<void> {
+  async waitFor(what: string, check: () => Promise<boolean>, timeoutMs: number): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     while (!(await check().catch(() => false))) {
       if (Date.now() > deadline)
@@ -473,14 +326,13 @@ export class Lab {
     if (this.downDone) return;
     this.downDone = true;
     this.removeInterruptHook();
-    this.controller?.stop();
+    await Promise.allSettled(this.downHooks.map((hook) => hook()));
     await this.loadBalancer?.stop().catch(() => undefined);
     for (const region of this.regions) {
       await region.web.kill().catch(() => undefined);
       await region.app.stop().catch(() => undefined);
     }
-    await this.endpoint?.close().catch(() => undefined);
-    await this.replicationLink?.close().catch(() => undefined);
+    for (const endpoint of this.endpoints) await endpoint.close().catch(() => undefined);
     for (const region of this.regions) await region.db.kill().catch(() => undefined);
     await stopAll();
     this.forgetDirOnExit();

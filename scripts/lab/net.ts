@@ -38,6 +38,7 @@ export class TcpEndpoint {
   private server: Server | undefined;
   private readonly pairs = new Set<Socket>();
   private targetPort: number | undefined;
+  private blockedPath = false;
   port = 0;
 
   constructor(
@@ -66,12 +67,34 @@ export class TcpEndpoint {
   /** Points the endpoint at another port (undefined: refuse everything) and resets open connections. */
   setTarget(port: number | undefined): void {
     this.targetPort = port;
+    this.resetAll();
+  }
+
+  /**
+   * A network fault on the path (a blocked route), independent of where it points: while
+   * blocked, open connections are reset and new ones refused; unblocking keeps the target.
+   */
+  setBlocked(blocked: boolean): void {
+    this.blockedPath = blocked;
+    if (blocked) this.resetAll();
+  }
+
+  get blocked(): boolean {
+    return this.blockedPath;
+  }
+
+  /** Open connections through the endpoint (both sides counted once). */
+  get openConnections(): number {
+    return Math.floor(this.pairs.size / 2);
+  }
+
+  private resetAll(): void {
     for (const socket of this.pairs) socket.destroy();
     this.pairs.clear();
   }
 
   private accept(client: Socket): void {
-    const target = this.targetPort;
+    const target = this.blockedPath ? undefined : this.targetPort;
     if (target === undefined) {
       client.destroy();
       return;

@@ -108,6 +108,10 @@ export class PgNode {
         "wal_retrieve_retry_interval = '500ms'",
         "max_connections = 40",
         "shared_buffers = '32MB'",
+        // pg_rewind (re-following a new primary after a forced failover) needs hint bits in WAL.
+        "wal_log_hints = on",
+        // The commit timestamp of the last transaction: replication lag in seconds, as SQL Server reports it.
+        "track_commit_timestamp = on",
         "",
       ].join("\n"),
     );
@@ -118,23 +122,45 @@ export class PgNode {
     this.prepareDir();
     await run(
       join(this.options.bin, "pg_basebackup"),
-      [
-        "-h",
-        "127.0.0.1",
-        "-p",
-        String(sourcePort),
-        "-U",
-        LAB_DB_USER,
-        "-D",
-        this.dataDir,
-        "-X",
-        "stream",
-        "-c",
-        "fast",
-        "-N",
-      ],
+      ["-h", "127.0.0.1", "-p", String(sourcePort), "-U", LAB_DB_USER, "-D", this.dataDir, "-X", "stream", "-c", "fast", "-N"],
       { runAs: this.options.runAs, env: this.env() },
     );
+    this.configureStandby(linkPort);
+  }
+
+  /**
+   * Re-follows a new primary after this node's own timeline diverged (the old primary after a
+   * forced failover, or a secondary that had received more than the promoted one): pg_rewind
+   * from the source, falling back to a fresh pg_basebackup when the rewind cannot run.
+   * The server must be stopped. Returns how it was re-seeded.
+   */
+  async reseedFrom(sourcePort: number, linkPort: number): Promise<"rewind" | "basebackup"> {
+    if (this.running) throw new Error(`postgres ${this.name}: stop the server before re-seeding it`);
+    if (existsSync(join(this.dataDir, "PG_VERSION"))) {
+      try {
+        await run(
+          join(this.options.bin, "pg_rewind"),
+          [
+            "--target-pgdata",
+            this.dataDir,
+            "--source-server",
+            `host=127.0.0.1 port=${sourcePort} user=${LAB_DB_USER} dbname=postgres`,
+          ],
+          { runAs: this.options.runAs, env: this.env(), timeoutMs: 60_000 },
+        );
+        this.configureStandby(linkPort);
+        return "rewind";
+      } catch {
+        // Falls through: a fresh copy always works (it only takes longer).
+      }
+    }
+    await run("rm", ["-rf", this.dataDir]);
+    await this.initStandby(sourcePort, linkPort);
+    return "basebackup";
+  }
+
+  /** standby.signal and the replication source (the region's replication link), password in a passfile. */
+  configureStandby(linkPort: number): void {
     const signal = join(this.dataDir, "standby.signal");
     writeFileSync(signal, "", { mode: 0o600 });
     if (this.options.runAs) chownSync(signal, this.options.runAs.uid, this.options.runAs.gid);
@@ -142,7 +168,8 @@ export class PgNode {
     const passfile = join(this.options.dir, "pgpass");
     writeFileSync(passfile, `127.0.0.1:*:*:${LAB_DB_USER}:${this.options.password}\n`, { mode: 0o600 });
     if (this.options.runAs) chownSync(passfile, this.options.runAs.uid, this.options.runAs.gid);
-    // Asynchronous streaming: the primary never waits for this standby (synchronous_standby_names stays empty).
+    // Asynchronous streaming unless the primary names this standby in synchronous_standby_names.
+    // The last line wins over anything a base backup or rewind copied from the source.
     appendFileSync(
       join(this.dataDir, "postgresql.auto.conf"),
       `primary_conninfo = 'host=127.0.0.1 port=${linkPort} user=${LAB_DB_USER} passfile=${passfile} application_name=${this.name}'\n`,
@@ -221,6 +248,35 @@ export class PgNode {
 
   private env(): NodeJS.ProcessEnv {
     return minimalEnv({ PGPASSWORD: this.options.password });
+  }
+}
+
+/** One short-lived connection for several statements (each new connection costs a SCRAM handshake). */
+export async function withConnection<T>(
+  port: number,
+  password: string,
+  timeoutMs: number,
+  fn: (query: <R extends Record<string, unknown>>(sql: string, params?: readonly unknown[]) => Promise<R[]>) => Promise<T>,
+  database = "postgres",
+): Promise<T> {
+  const client = new Client({
+    host: "127.0.0.1",
+    port,
+    user: LAB_DB_USER,
+    password,
+    database,
+    connectionTimeoutMillis: timeoutMs,
+    query_timeout: timeoutMs,
+  });
+  client.on("error", () => undefined);
+  try {
+    await client.connect();
+    return await fn(async <R extends Record<string, unknown>>(sql: string, params: readonly unknown[] = []) => {
+      const result = await client.query(sql, [...params]);
+      return result.rows as R[];
+    });
+  } finally {
+    void client.end().catch(() => undefined);
   }
 }
 

@@ -22,6 +22,12 @@ export interface LabSettings {
   readonly markerWritesPerSecond: number;
   /** Requests to the global endpoint per second while the drill runs. */
   readonly trafficProbesPerSecond: number;
+  /** Regions in the lab (2 or 3); region-1 starts as the primary. */
+  readonly regions: number;
+  /** TTL of each region's database name record (the web tier caches its answer this long). */
+  readonly nameTtlSeconds: number;
+  /** The failover engine's lease: a run that stops renewing loses it after this long. */
+  readonly leaseTtlMs: number;
 }
 
 export const LAB_DEFAULTS: LabSettings = {
@@ -29,12 +35,15 @@ export const LAB_DEFAULTS: LabSettings = {
   probeIntervalMs: 1000,
   probeFailuresToUnhealthy: 3,
   probeSuccessesToHealthy: 2,
-  probeTimeoutMs: 500,
+  probeTimeoutMs: 1000,
   confirmationMs: 5000,
   replicationLagBoundSeconds: 1,
   objectives: { rtoSeconds: 15, rpoSeconds: 2 },
   markerWritesPerSecond: 50,
   trafficProbesPerSecond: 10,
+  regions: 2,
+  nameTtlSeconds: 1,
+  leaseTtlMs: 3000,
 };
 
 /** Scales an environment's settings to the lab (1 minute -> 1 second). */
@@ -85,13 +94,14 @@ export function labModelInputs(s: LabSettings): RecoveryModelInputs {
       "HAProxy proxies every request; a hung web server holds the last failed check for the check timeout",
     databaseDetectionSeconds: interval + timeout,
     databaseDetectionBasis:
-      "controller probes the primary every interval; a hung primary holds a probe for the probe timeout",
+      "the engine probes the primary every interval; a hung primary holds a probe for the probe timeout",
     confirmationSeconds: s.confirmationMs / 1000,
-    runbookStartSeconds: 0,
-    runbookStartBasis: "the lab controller acts in-process (no job queue)",
+    runbookStartSeconds: 1,
+    runbookStartBasis:
+      "the engine runs in-process (no job queue); budget for its checks before promoting (a login and a status query per region)",
     promotionSeconds: 3,
     promotionBasis: "pg_promote() on a hot standby, waiting for the end of recovery (lab budget)",
-    dnsTtlSeconds: 0,
+    dnsTtlSeconds: s.nameTtlSeconds,
     reconnectSeconds: 1,
     replicationLagBoundSeconds: s.replicationLagBoundSeconds,
   };

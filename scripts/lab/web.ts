@@ -1,21 +1,25 @@
 import { createServer, type Server } from "node:http";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { Pool } from "pg";
+import { Client, Pool, type ClientConfig } from "pg";
+import { CachingResolver } from "./name-record";
 import { LAB_DATABASE, LAB_DB_USER } from "./postgres";
 import { startProcess, stopProcess, type ManagedProcess } from "./procs";
 
 /**
  * One "region" of the web tier: nginx (the WebServerVM) in front of a tiny application that
- * reaches the database only through the database endpoint, like the real web servers reach
- * `db.<env>.<prefix>.internal`.
+ * reaches the database only through the database name as its own region resolves it (a
+ * per-region record with a TTL), like the real web servers reach `db.<env>.<prefix>.internal`
+ * through their region's private DNS zone. Its connection pool keeps connections across a
+ * repoint, as a real pool does: only new connections follow the name, so a fence must cut the
+ * old ones.
  */
 
 export function findNginx(): string {
   return process.env.LAB_NGINX_BIN ?? "/usr/sbin/nginx";
 }
 
-/** The application behind nginx: GET /app answers from the database it reaches through the endpoint. */
+/** The application behind nginx: GET /app reads, POST /write?seq=N writes a marker. */
 export class LabApp {
   private server: Server | undefined;
   private pool: Pool | undefined;
@@ -23,14 +27,22 @@ export class LabApp {
 
   constructor(
     readonly region: string,
-    private readonly endpointPort: number,
+    private readonly nameRecordFile: string,
     private readonly password: string,
   ) {}
 
   async start(): Promise<number> {
+    const resolver = new CachingResolver(this.nameRecordFile);
+    // Every new connection resolves the name (through the TTL cache); open ones stay where they are.
+    class ResolvingClient extends Client {
+      constructor(config: ClientConfig) {
+        const record = resolver.resolve();
+        // pg-pool keeps the password non-enumerable: a spread alone would drop it.
+        super({ ...config, password: config.password, host: record.host, port: record.port });
+      }
+    }
     const pool = new Pool({
-      host: "127.0.0.1",
-      port: this.endpointPort,
+      Client: ResolvingClient as unknown as new () => Client,
       user: LAB_DB_USER,
       password: this.password,
       database: LAB_DATABASE,
@@ -38,31 +50,36 @@ export class LabApp {
       // The web tier's reconnect budget: a dead connection is dropped and a new one opened at once.
       connectionTimeoutMillis: 1000,
       query_timeout: 1000,
-      idleTimeoutMillis: 5000,
+      idleTimeoutMillis: 30_000,
     });
-    // A pooled connection reset by a repoint is expected; the next request opens a new one.
+    // A pooled connection reset by a fence or a crash is expected; the next request opens a new one.
     pool.on("error", () => undefined);
     this.pool = pool;
     const server = createServer((req, res) => {
-      if (req.url !== "/app") {
-        res.writeHead(404).end();
+      const url = new URL(req.url ?? "/", "http://lab");
+      const reply = (status: number, body: object) =>
+        res.writeHead(status, { "content-type": "application/json" }).end(JSON.stringify({ region: this.region, ...body }));
+      const failed = (error: Error) => reply(503, { error: error.message });
+      if (url.pathname === "/app" && req.method === "GET") {
+        pool
+          .query<{ node: string; recovery: boolean }>(
+            "SELECT current_setting('cluster_name') AS node, pg_is_in_recovery() AS recovery",
+          )
+          .then((result) => reply(200, { db: result.rows[0]?.node, dbReadOnly: result.rows[0]?.recovery }), failed);
         return;
       }
-      pool
-        .query<{ node: string; recovery: boolean }>(
-          "SELECT current_setting('cluster_name') AS node, pg_is_in_recovery() AS recovery",
-        )
-        .then((result) => {
-          const row = result.rows[0];
-          res
-            .writeHead(200, { "content-type": "application/json" })
-            .end(JSON.stringify({ region: this.region, db: row?.node, dbReadOnly: row?.recovery }));
-        })
-        .catch((error: Error) => {
-          res
-            .writeHead(503, { "content-type": "application/json" })
-            .end(JSON.stringify({ region: this.region, error: error.message }));
-        });
+      if (url.pathname === "/write" && req.method === "POST") {
+        const seq = Number(url.searchParams.get("seq"));
+        if (!Number.isSafeInteger(seq)) {
+          reply(400, { error: `seq: got ${JSON.stringify(url.searchParams.get("seq"))}, expected an integer` });
+          return;
+        }
+        pool
+          .query<{ node: string }>("INSERT INTO markers (seq) VALUES ($1) RETURNING node", [seq])
+          .then((result) => reply(200, { db: result.rows[0]?.node }), failed);
+        return;
+      }
+      res.writeHead(404).end();
     });
     this.server = server;
     await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", () => resolve()));

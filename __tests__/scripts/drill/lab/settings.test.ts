@@ -34,7 +34,7 @@ describe("lab settings", () => {
     expect(s.source).toMatch(/config\/staging.yaml scaled/);
   });
 
-  test("the lab model has the same phases as the cloud model, with no runbook queue and no DNS TTL", () => {
+  test("the lab model has the same phases as the cloud model: the engine's checks and the name record's TTL", () => {
     const model = modelRecovery(labModelInputs(LAB_DEFAULTS));
     expect(model.phases.map((p) => p.id)).toEqual([
       "probe-detection",
@@ -46,8 +46,9 @@ describe("lab settings", () => {
       "repoint",
       "reconnect",
     ]);
-    expect(model.phases.find((p) => p.id === "runbook-start")?.seconds).toBe(0);
-    expect(model.phases.find((p) => p.id === "repoint")?.seconds).toBe(0);
+    expect(model.phases.find((p) => p.id === "runbook-start")?.seconds).toBe(1);
+    // The web tier caches the name record for its TTL, like a DNS answer.
+    expect(model.phases.find((p) => p.id === "repoint")?.seconds).toBe(LAB_DEFAULTS.nameTtlSeconds);
   });
 
   test("overrides say so in the settings' source", () => {
