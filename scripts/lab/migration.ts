@@ -12,7 +12,7 @@ import {
   type SourceDatabase,
   type TableDigest,
 } from "../../modules/core/failover/cutover";
-import type { Lease } from "../../modules/core/failover/types";
+import { FileLock, realClock } from "./actuators/files";
 import { freePort, TcpEndpoint } from "./net";
 import { findPostgresBin, LAB_DATABASE, LAB_DB_USER, PgNode, queryPort, sleep } from "./postgres";
 import { lookupUser, onInterrupt, removeOnExit, stopAll, type RunAs } from "./procs";
@@ -376,7 +376,6 @@ export async function runMigrationRehearsal(options: MigrationRehearsalOptions =
     // Opened before the cutover, as an operator's session would be.
     await sourceSession.query("SELECT 1");
     await targetSession.query("SELECT 1");
-    const leaseHolder: { lease?: Lease } = {};
     const actuators: CutoverActuators = {
       source: new PgSource(sourceSession),
       target: new PgTarget("region-1", targetSession),
@@ -394,23 +393,11 @@ export async function runMigrationRehearsal(options: MigrationRehearsalOptions =
         current: async () => (publicName.target === cloudSite.port ? "cloud" : "source"),
         switchTo: async (side) => publicName.setTarget(side === "cloud" ? cloudSite.port : onPremSite.port),
       },
-      lock: {
-        acquire: async (owner, ttl) => {
-          if (leaseHolder.lease && leaseHolder.lease.expiresAt > Date.now()) return undefined;
-          leaseHolder.lease = { owner, token: randomBytes(8).toString("hex"), expiresAt: Date.now() + ttl };
-          return leaseHolder.lease;
-        },
-        renew: async (lease, ttl) =>
-          leaseHolder.lease?.token === lease.token
-            ? (leaseHolder.lease = { ...lease, expiresAt: Date.now() + ttl })
-            : undefined,
-        release: async (lease) => {
-          if (leaseHolder.lease?.token === lease.token) leaseHolder.lease = undefined;
-        },
-      },
+      // The engine's lease in the lab: a file with an atomic guard, as the failover engine uses.
+      lock: new FileLock(dir),
       journal: fileJournal(join(dir, "cutover-journal.json")),
       notifier: { notify: async (level, subject, detail) => log(`notice (${level}): ${subject}: ${detail}`) },
-      clock: { now: () => Date.now(), sleep },
+      clock: realClock,
     };
     const cutover = new Cutover(
       {
