@@ -93,8 +93,7 @@ export const SCENARIOS: Readonly<Record<ScenarioId, Scenario>> = {
   },
   "lagged-failover": {
     id: "lagged-failover",
-    title:
-      "Replication to region-2 cut while writes continue, then region-1's database killed: bounded data loss",
+    title: "Replication to region-2 cut while writes continue, then region-1's database killed: bounded data loss",
     steps: [
       { kind: "build-lag", fractionOfLagBound: 0.6 },
       { kind: "stop-db", region: "primary" },
@@ -121,7 +120,8 @@ export const SCENARIOS: Readonly<Record<ScenarioId, Scenario>> = {
   },
   "patch-window-reboot": {
     id: "patch-window-reboot",
-    title: "Region-1's database reboots inside its maintenance window, down longer than the confirmation window: no failover",
+    title:
+      "Region-1's database reboots inside its maintenance window, down longer than the confirmation window: no failover",
     steps: [{ kind: "reboot-db", region: "primary", downBeyondConfirmationMs: 1500 }],
     expectFailover: false,
     expectServing: "both",
@@ -145,7 +145,8 @@ export function isScenarioId(value: string): value is ScenarioId {
 export function unsupportedOnCloud(cloud: "azure" | "aws", scenario: Scenario): string | undefined {
   if (scenario.lab)
     return `${scenario.id} needs the lab's own setup (${Object.keys(scenario.lab).join(", ")}); use --target local`;
-  const labOnly = cloud === "aws" ? ["cut-replication", "flap-db", "build-lag", "reboot-db"] : ["flap-db", "build-lag", "reboot-db"];
+  const labOnly =
+    cloud === "aws" ? ["cut-replication", "flap-db", "build-lag", "reboot-db"] : ["flap-db", "build-lag", "reboot-db"];
   const step = scenario.steps.find((s) => labOnly.includes(s.kind));
   return step
     ? `${scenario.id} injects ${step.kind}, which runs only in the lab on ${cloud}; use --target local`

@@ -46,7 +46,8 @@ export function measuredPhases(report: DrillReport): MeasuredPhase[] {
   }
   const write = report.measured?.firstWriteAfterFaultSeconds;
   if (write !== undefined) {
-    const repointed = steps.find((s) => s.step === "repoint" && s.finishedAt !== undefined)?.finishedAt ?? f.repointedAt;
+    const repointed =
+      steps.find((s) => s.step === "repoint" && s.finishedAt !== undefined)?.finishedAt ?? f.repointedAt;
     const start = repointed === undefined ? 0 : rel(repointed);
     phases.push({
       modelPhase: "reconnect",

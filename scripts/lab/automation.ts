@@ -1,12 +1,7 @@
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { FailoverEngine, type EngineEvent } from "../../modules/core/failover/engine";
-import type {
-  Actuators,
-  EngineSettings,
-  JournalRecord,
-  MaintenanceWindow,
-} from "../../modules/core/failover/types";
+import type { Actuators, EngineSettings, JournalRecord, MaintenanceWindow } from "../../modules/core/failover/types";
 import { labActuators, type LabActuators } from "./actuators";
 import type { Lab } from "./lab";
 import type { LabSettings } from "./settings";
@@ -159,7 +154,7 @@ export class LabAutomation {
  * The actuators as one engine instance sees them: once `dead()` is true every call (and every
  * sleep) never settles, as for a process that was killed.
  */
-function freezable(actuators: Actuators, dead: () => boolean): Actuators {
+export function freezable(actuators: Actuators, dead: () => boolean): Actuators {
   const never = new Promise<never>(() => undefined);
   const wrap = <T extends object>(target: T): T =>
     new Proxy(target, {

@@ -24,7 +24,8 @@ export const LAB_USAGE = `Usage: node --import tsx scripts/lab/cli.ts <up|down> 
 
 Exit code: 0 ok, 1 failed, 2 bad arguments.`;
 
-export type LabCommand = { readonly command: "help" } | { readonly command: "down" } | { readonly command: "up"; readonly regions: 2 | 3 };
+export type LabCommand =
+  { readonly command: "help" } | { readonly command: "down" } | { readonly command: "up"; readonly regions: 2 | 3 };
 
 /** Parses the lab CLI's arguments (node:util parseArgs); throws an Error that says what is expected. */
 export function parseLabArgs(argv: readonly string[]): LabCommand {
@@ -48,7 +49,8 @@ export function parseLabArgs(argv: readonly string[]): LabCommand {
     return { command: "down" };
   }
   const regions = values.regions === undefined ? 2 : Number(values.regions);
-  if (regions !== 2 && regions !== 3) throw new Error(`--regions: got ${JSON.stringify(values.regions)}, expected 2 or 3`);
+  if (regions !== 2 && regions !== 3)
+    throw new Error(`--regions: got ${JSON.stringify(values.regions)}, expected 2 or 3`);
   return { command: "up", regions };
 }
 

@@ -94,7 +94,8 @@ export class HaproxyServer {
     if (!this.backends.some((b) => b.region === region))
       throw new Error(`HAProxy: no server ${JSON.stringify(region)} in backend web`);
     const answer = await adminCommand(join(this.dir, "admin.sock"), `set server web/${region} state ${state}`);
-    if (answer.trim() !== "") throw new Error(`HAProxy refused "set server web/${region} state ${state}": ${answer.trim()}`);
+    if (answer.trim() !== "")
+      throw new Error(`HAProxy refused "set server web/${region} state ${state}": ${answer.trim()}`);
   }
 
   /** Operational state of each region's web server as HAProxy's health checks see it (runtime API). */

@@ -122,7 +122,21 @@ export class PgNode {
     this.prepareDir();
     await run(
       join(this.options.bin, "pg_basebackup"),
-      ["-h", "127.0.0.1", "-p", String(sourcePort), "-U", LAB_DB_USER, "-D", this.dataDir, "-X", "stream", "-c", "fast", "-N"],
+      [
+        "-h",
+        "127.0.0.1",
+        "-p",
+        String(sourcePort),
+        "-U",
+        LAB_DB_USER,
+        "-D",
+        this.dataDir,
+        "-X",
+        "stream",
+        "-c",
+        "fast",
+        "-N",
+      ],
       { runAs: this.options.runAs, env: this.env() },
     );
     this.configureStandby(linkPort);
@@ -256,7 +270,9 @@ export async function withConnection<T>(
   port: number,
   password: string,
   timeoutMs: number,
-  fn: (query: <R extends Record<string, unknown>>(sql: string, params?: readonly unknown[]) => Promise<R[]>) => Promise<T>,
+  fn: (
+    query: <R extends Record<string, unknown>>(sql: string, params?: readonly unknown[]) => Promise<R[]>,
+  ) => Promise<T>,
   database = "postgres",
 ): Promise<T> {
   const client = new Client({

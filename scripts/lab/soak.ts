@@ -36,7 +36,9 @@ export const SOAK_USAGE = `Usage: node --import tsx scripts/lab/soak.ts [--runs 
   --out <file>        also write every run as JSON
   -h, --help          this text`;
 
-export function parseSoakArgs(argv: readonly string[]): { runs: number; scenarios: ScenarioId[]; out?: string } | "help" {
+export function parseSoakArgs(
+  argv: readonly string[],
+): { runs: number; scenarios: ScenarioId[]; out?: string } | "help" {
   const { values } = parseArgs({
     args: [...argv],
     options: {

@@ -58,7 +58,9 @@ export class LabApp {
     const server = createServer((req, res) => {
       const url = new URL(req.url ?? "/", "http://lab");
       const reply = (status: number, body: object) =>
-        res.writeHead(status, { "content-type": "application/json" }).end(JSON.stringify({ region: this.region, ...body }));
+        res
+          .writeHead(status, { "content-type": "application/json" })
+          .end(JSON.stringify({ region: this.region, ...body }));
       const failed = (error: Error) => reply(503, { error: error.message });
       if (url.pathname === "/app" && req.method === "GET") {
         pool

@@ -50,7 +50,8 @@ describe("drill verdict", () => {
 
   test.each([
     ["the RTO objective is missed", { ...measured, rtoSeconds: 16 }, "rto-objective"],
-    ["the recovery is slower than the model", { ...measured, rtoSeconds: 12 }, "rto-model"],
+    // Within the objective (15 s) but slower than the modeled worst case.
+    ["the recovery is slower than the model", { ...measured, rtoSeconds: model.rtoSeconds + 0.5 }, "rto-model"],
     ["the RPO objective is missed", { ...measured, rpoSeconds: 3 }, "rpo-objective"],
     [
       "an old marker was lost",
@@ -85,7 +86,7 @@ describe("Markdown report", () => {
   test("shows the verdict, measured against objective and model, and the model's breakdown", () => {
     const md = renderMarkdown(judge(base()));
     expect(md).toMatch(/^## DR drill PASS: lab \/ region-down \(local\)/);
-    expect(md).toContain("| RTO | 6.2 s | 15.0 s | 10.5 s |");
+    expect(md).toContain(`| RTO | 6.2 s | 15.0 s | ${model.rtoSeconds.toFixed(1)} s |`);
     expect(md).toContain("Modeled RTO:");
     expect(md).toContain("| database | Confirmation window (primary must stay down) | 5 |");
   });

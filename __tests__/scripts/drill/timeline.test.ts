@@ -6,7 +6,8 @@ import { LAB_DEFAULTS, labModelInputs } from "../../../scripts/lab/settings";
 
 const FAULT = Date.parse("2026-01-01T00:00:10.000Z");
 const at = (seconds: number) => FAULT + seconds * 1000;
-const model = modelRecovery(labModelInputs(LAB_DEFAULTS));
+// 1 s probes with a 500 ms timeout: detection 1.5 s, then 5 s confirmation, 1 s engine start, 3 s promotion.
+const model = modelRecovery(labModelInputs({ ...LAB_DEFAULTS, probeTimeoutMs: 500 }));
 
 const steps: EngineStepTiming[] = [
   { step: "confirm", startedAt: at(5.9), finishedAt: at(6.0), outcome: "done", owner: "lab-engine-1" },
@@ -91,7 +92,7 @@ describe("drill timeline", () => {
     expect(gantt).toContain("  promote by lab-engine-1 :done, m2, 6200, 7400");
     expect(gantt).toContain("  drain (failed) by lab-engine-1 :crit, m4, 7700, 9700");
     expect(gantt).toContain("  first successful write :milestone, m5, 8400, 8400");
-    expect(gantt).toMatch(/ {2}database Secondary forced to primary :model\d+, 6500, 9500/);
+    expect(gantt).toMatch(/ {2}database Secondary forced to primary :model\d+, 7500, 10500/);
   });
 
   test("keeps task names free of the characters that end a Mermaid task name", () => {
@@ -99,7 +100,9 @@ describe("drill timeline", () => {
       failover: {
         state: "completed",
         expected: true,
-        steps: [{ step: "repoint", startedAt: at(1), finishedAt: at(2), outcome: "done", owner: "azure:westeurope;x#y" }],
+        steps: [
+          { step: "repoint", startedAt: at(1), finishedAt: at(2), outcome: "done", owner: "azure:westeurope;x#y" },
+        ],
       },
     });
     const task = renderGantt(r)
@@ -111,7 +114,9 @@ describe("drill timeline", () => {
   test("puts the model's phase beside each measured phase it corresponds to", () => {
     const table = renderPhaseTable(report());
     expect(table).toContain("| promote by lab-engine-1 | 6.20 s | 1.20 s | Secondary forced to primary: 3.00 s |");
-    expect(table).toContain("| confirmation | 5.90 s | 0.10 s | Confirmation window (primary must stay down): 5.00 s |");
+    expect(table).toContain(
+      "| confirmation | 5.90 s | 0.10 s | Confirmation window (primary must stay down): 5.00 s |",
+    );
   });
 
   test("the Markdown report carries the timeline and the verdict; a drill without a fault has none", () => {

@@ -128,5 +128,10 @@ test("the notifier records every notice with its level, in memory and in notices
     ["critical", "Failover started"],
     ["info", "done"],
   ]);
-  expect(readFileSync(join(dir, "notices.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l).at)).toEqual([7, 7]);
+  expect(
+    readFileSync(join(dir, "notices.jsonl"), "utf8")
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l).at),
+  ).toEqual([7, 7]);
 });

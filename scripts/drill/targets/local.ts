@@ -115,14 +115,19 @@ export class LocalTarget implements DrillTarget {
       },
       {
         id: "runbook-present",
-        ok: this.automation.owners.length > 0 && (journal.operation === undefined || journal.operation.outcome !== undefined),
+        ok:
+          this.automation.owners.length > 0 &&
+          (journal.operation === undefined || journal.operation.outcome !== undefined),
         detail: `failover engine monitoring: ${this.automation.owners.join(", ") || "none"}; journal ${journal.operation ? `last operation ${journal.operation.kind} ${journal.operation.outcome ?? "in progress"}` : "empty"}`,
       },
       {
         id: "secondary-capacity",
         ok: standbyStatus.every((s) => s.reachable && s.inRecovery === true),
         detail: standbyStatus
-          .map((s) => `${s.region} ${s.reachable ? "accepts connections" : "unreachable"}${s.inRecovery ? " as a hot standby" : ""}`)
+          .map(
+            (s) =>
+              `${s.region} ${s.reachable ? "accepts connections" : "unreachable"}${s.inRecovery ? " as a hot standby" : ""}`,
+          )
           .join("; "),
       },
     ];
@@ -285,7 +290,9 @@ export class LocalTarget implements DrillTarget {
     const seen = this.automation.events.length;
     const operation = await this.automation.engine(owner).failback(PRIMARY, { switchBack: true });
     for (const e of this.automation.events.slice(seen).filter((x) => x.owner === owner && x.phase !== "start"))
-      log(`${e.operationId?.split("-")[0] ?? ""} ${e.step} ${e.phase} at ${new Date(e.at).toISOString().slice(11, 23)}${e.detail ? `: ${e.detail}` : ""}`);
+      log(
+        `${e.operationId?.split("-")[0] ?? ""} ${e.step} ${e.phase} at ${new Date(e.at).toISOString().slice(11, 23)}${e.detail ? `: ${e.detail}` : ""}`,
+      );
     checks.push({
       id: "failback-completed",
       ok: operation.outcome === "completed" && operation.kind === "switchover" && operation.to === PRIMARY,
@@ -424,7 +431,14 @@ export function engineSteps(events: readonly OwnedEvent[]): EngineStepTiming[] {
     const index = open.get(key);
     const outcome = e.phase;
     if (index === undefined) {
-      steps.push({ step: e.step, startedAt: e.at, finishedAt: e.at, outcome, owner: e.owner, ...(e.detail ? { detail: e.detail } : {}) });
+      steps.push({
+        step: e.step,
+        startedAt: e.at,
+        finishedAt: e.at,
+        outcome,
+        owner: e.owner,
+        ...(e.detail ? { detail: e.detail } : {}),
+      });
     } else {
       steps[index] = { ...steps[index], finishedAt: e.at, outcome, ...(e.detail ? { detail: e.detail } : {}) };
       open.delete(key);
@@ -444,4 +458,3 @@ export async function runLocalDrill(
   const target = await LocalTarget.start(settings, scenario, log);
   return runDrill({ ...localDrillOptions(settings, scenario, options.failback ?? false), target, log });
 }
-

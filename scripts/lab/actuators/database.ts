@@ -1,9 +1,4 @@
-import type {
-  DatabaseActuator,
-  ProbeResult,
-  ReplicaStatus,
-  SecondaryView,
-} from "../../../modules/core/failover/types";
+import type { DatabaseActuator, ProbeResult, ReplicaStatus, SecondaryView } from "../../../modules/core/failover/types";
 import type { Lab } from "../lab";
 import { Pool, type QueryConfig } from "pg";
 import { LAB_DB_USER, queryPort, sleep, withConnection } from "../postgres";
