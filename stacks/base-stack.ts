@@ -17,8 +17,20 @@ export abstract class EnvironmentStack extends TerraformStack {
   ) {
     super(scope, stackName);
     this.stateKey = `${env.environment}/${stackName}.tfstate`;
+    requireTerraform(this);
     configureBackend(this, env, this.stateKey);
   }
+}
+
+/**
+ * The oldest Terraform every stack works with: the s3 backend's `use_lockfile` (S3-native
+ * locking) arrived in Terraform 1.10, and older versions reject the argument. Set on every
+ * stack, the state bootstraps included, so an old binary fails at init with a clear message.
+ */
+export const REQUIRED_TERRAFORM_VERSION = ">= 1.10";
+
+export function requireTerraform(stack: TerraformStack): void {
+  stack.addOverride("terraform.required_version", REQUIRED_TERRAFORM_VERSION);
 }
 
 export function configureBackend(stack: TerraformStack, env: EnvironmentConfig, key: string): void {

@@ -38,6 +38,23 @@ export const VARIANTS: Record<string, () => EnvironmentConfig[]> = {
     });
     return [env];
   },
+  /** awsprod behind Route 53, with no internet egress: secrets only through VPC endpoints. */
+  awsRoute53NoEgress: () => {
+    const env = shippedEnvironment<AwsEnvironmentConfig>("awsprod");
+    env.environment = "awsr53";
+    env.outboundAccess = "none";
+    env.globalLoadBalancer = {
+      kind: "route53",
+      hostedZoneName: "example.com",
+      recordName: "shop",
+      probePath: "/health",
+      probeIntervalSeconds: 10,
+      thresholdCount: 3,
+      dnsTtlSeconds: 30,
+    };
+    env.remoteState = { ...env.remoteState, bucket: "shop-awsr53-tfstate", kmsKeyAlias: "alias/shop-awsr53-tfstate" };
+    return [env];
+  },
   /** Lift and shift on Azure: the web tier from a captured managed image, SQL from an existing gallery version. */
   azureCapturedImages: () => [azureCapturedImages()],
   /** Lift and shift on AWS: both tiers from captured AMIs of another account and region. */

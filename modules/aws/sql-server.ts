@@ -14,8 +14,10 @@ import { awsRegionNames } from "../core/naming";
 import { sqlPrivateIp } from "./addressing";
 import { instanceAmi } from "./ami-copies";
 import { hardenedInstanceOptions } from "./instance-defaults";
+import type { ApplicationLogin } from "./application-login";
 import { SsmInstanceRole } from "./instance-role";
 import type { RegionalNetwork } from "./network";
+import { APPLICATION_LOGIN_SQL } from "../core/sql/application-login";
 import { renderBootstrap } from "./templates";
 
 export interface SqlServerProps {
@@ -24,6 +26,8 @@ export interface SqlServerProps {
   readonly region: AwsRegionConfig;
   readonly network: RegionalNetwork;
   readonly key: KmsKey;
+  /** The environment's application login (networking stack): stored here, created at first boot. */
+  readonly applicationLogin: ApplicationLogin;
   /** This region's copy of a captured AMI (from `<env>-images`), when the SQL tier boots one. */
   readonly publishedAmiId?: string;
 }
@@ -48,6 +52,12 @@ export class SqlServer extends Construct {
   readonly logVolume: EbsVolume;
   readonly adminSecret: SecretsmanagerSecret;
   readonly replicationCertificateSecret: SecretsmanagerSecret;
+  /**
+   * The environment's application login (user name, password, SID) in this region: the web
+   * tier's only database credential, readable by the web role; the instance reads it at first
+   * boot to create the login with the environment's SID.
+   */
+  readonly applicationSecret: SecretsmanagerSecret;
   readonly role: SsmInstanceRole;
 
   constructor(scope: Construct, id: string, props: SqlServerProps) {
@@ -87,10 +97,23 @@ export class SqlServer extends Construct {
       recoveryWindowInDays: SECRET_RECOVERY_WINDOW_DAYS,
     });
 
+    const login = props.applicationLogin;
+    this.applicationSecret = new SecretsmanagerSecret(this, "application-secret", {
+      provider,
+      name: `${env.prefix}/${env.environment}/${names.code}/sql-app`,
+      description: `SQL login of the web tier (the same in every region of ${env.environment}), generated at deploy time`,
+      kmsKeyId: key.arn,
+      recoveryWindowInDays: SECRET_RECOVERY_WINDOW_DAYS,
+    });
+    new SecretsmanagerSecretVersion(this, "application-secret-value", {
+      provider,
+      secretId: this.applicationSecret.id,
+      secretString: Fn.jsonencode({ username: login.userName, password: login.password.result, sid: login.sidLiteral }),
+    });
     this.role = new SsmInstanceRole(this, "role", {
       provider,
       roleName: names.sqlRole,
-      readSecrets: { secretArns: [this.adminSecret.arn], kmsKeyArn: key.arn },
+      readSecrets: { secretArns: [this.adminSecret.arn, this.applicationSecret.arn], kmsKeyArn: key.arn },
     });
 
     const volume = (volumeId: string, purpose: string, sizeGb: number) =>
@@ -122,6 +145,9 @@ export class SqlServer extends Construct {
         DATA_VOLUME_SERIAL: Fn.replace(this.dataVolume.id, "-", ""),
         LOG_VOLUME_SERIAL: Fn.replace(this.logVolume.id, "-", ""),
         ADMIN_SECRET_ARN: this.adminSecret.arn,
+        APPLICATION_SECRET_ARN: this.applicationSecret.arn,
+        DATABASES: env.sql.replication.databases.join(","),
+        APPLICATION_LOGIN_SQL,
         REGION: region.location,
         REPLICATION_PORT: String(env.sql.replication.endpointPort),
       }),

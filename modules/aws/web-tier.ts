@@ -9,6 +9,12 @@ import { instanceAmi } from "./ami-copies";
 import { hardenedInstanceOptions } from "./instance-defaults";
 import type { SsmInstanceRole } from "./instance-role";
 import type { RegionalNetwork } from "./network";
+import {
+  READINESS_NGINX_LOCATION,
+  READINESS_UNIT,
+  readinessProbeScript,
+  readinessSettings,
+} from "../core/sql/readiness-probe";
 import { renderBootstrap } from "./templates";
 
 export interface WebTierProps {
@@ -20,7 +26,7 @@ export interface WebTierProps {
   readonly key: KmsKey;
   /** The private database name the application connects to. */
   readonly databaseFqdn: string;
-  /** ARN of the Secrets Manager secret with the database credentials (read with the instance role). */
+  /** ARN of the Secrets Manager secret with the application login (read with the instance role). */
   readonly databaseSecretArn: string;
   /** This region's copy of a captured AMI (from `<env>-images`), when the tier boots one. */
   readonly publishedAmiId?: string;
@@ -43,10 +49,23 @@ export class WebTier extends Construct {
     const names = awsRegionNames(env, props.location);
     const ami = instanceAmi(this, "image", props.provider, env.web.image, props.publishedAmiId);
     this.image = ami.lookup;
+    const base64 = (text: string) => Buffer.from(text, "utf8").toString("base64");
+    const settings = readinessSettings({
+      region: props.location,
+      databaseHost: props.databaseFqdn,
+      database: env.sql.replication.databases[0]!,
+      credential: { kind: "secretsManager", secretArn: props.databaseSecretArn, region: props.location },
+    });
     const userData = renderBootstrap("web-user-data.sh", {
       PROBE_PATH: env.globalLoadBalancer.probePath,
       DATABASE_FQDN: props.databaseFqdn,
       DATABASE_SECRET_ARN: props.databaseSecretArn,
+      // Base64 on purpose: the files hold no secret, and base64 has no "\${" Terraform would read.
+      // Plain, so Terraform fills in the secret's ARN and the database name.
+      READINESS_SETTINGS: settings,
+      READINESS_SCRIPT_B64: base64(readinessProbeScript()),
+      READINESS_UNIT_B64: base64(READINESS_UNIT),
+      READINESS_LOCATION_B64: base64(READINESS_NGINX_LOCATION),
     });
     const instances = new Map<string, Instance>();
     for (let n = 1; n <= env.web.countPerRegion; n++) {

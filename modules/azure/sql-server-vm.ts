@@ -170,7 +170,7 @@ export class SqlServerVm extends Construct {
         retentionPeriodInDays: config.backupRetentionDays,
         storageBlobEndpoint: backupStorage.primaryBlobEndpoint,
         storageAccountAccessKey: backupStorage.primaryAccessKey,
-        encryptionEnabled: true,
+        // Encryption is on because a password is set (encryption_enabled is deprecated in azurerm 4.x).
         encryptionPassword: backupEncryption.password.result,
         systemDatabasesBackupEnabled: true,
       },

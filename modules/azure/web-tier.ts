@@ -15,6 +15,8 @@ import { PrivateKey } from "@cdktf/provider-tls/lib/private-key";
 import { Construct } from "constructs";
 import type { AzureEnvironmentConfig } from "../core/config/schema";
 import { vmImageArguments } from "./image-gallery";
+import { ORIGIN_CHECK_UNITS, originCheckScript } from "./front-door-origin-check";
+import { READINESS_NGINX_PROXY, READINESS_UNIT, readinessProbeScript } from "../core/sql/readiness-probe";
 import type { RegionVault } from "./region-vault";
 import { HARDENED_VM_SETTINGS } from "./vm-defaults";
 
@@ -32,8 +34,24 @@ export interface WebTierProps {
     readonly webVm: (n: number) => string;
     readonly webComputerName: (n: number) => string;
   };
-  /** Values written into the bootstrap: region label, database host name, vault name. */
-  readonly bootstrap: { readonly region: string; readonly databaseHost: string; readonly keyVaultName: string };
+  /**
+   * Values written into the bootstrap: region label, database host name, the application
+   * login's name and the name of its password secret in the region's vault, the vault's name.
+   */
+  readonly bootstrap: {
+    readonly region: string;
+    readonly databaseHost: string;
+    readonly databaseUser: string;
+    readonly databasePasswordSecret: string;
+    readonly keyVaultName: string;
+    /** The application database the readiness check writes to. */
+    readonly database: string;
+    /**
+     * frontDoor: reject requests without the profile's X-Azure-FDID (fetched from the vault, fail
+     * closed until then). none: Traffic Manager answers DNS only, clients connect directly.
+     */
+    readonly originCheck: "frontDoor" | "none";
+  };
   readonly probePath: string;
   /** The `<env>-images` stack's image version, when the tier boots a captured image. */
   readonly publishedImageId?: string;
@@ -140,7 +158,9 @@ export class WebTier extends Construct {
               disablePasswordAuthentication: true,
               adminSshKey: [{ username: config.adminUsername, publicKey: sshKey!.publicKeyOpenssh }],
               // Encoded here, so Terraform never sees (or interpolates) the template text.
-              customData: Buffer.from(renderTemplate("web-linux.cloud-init.yaml", props.bootstrap)).toString("base64"),
+              customData: Buffer.from(
+                renderTemplate("web-linux.cloud-init.yaml", linuxBootstrap(props.bootstrap)),
+              ).toString("base64"),
             })
           : new WindowsVirtualMachine(this, `${key}-vm`, {
               ...common,
@@ -167,12 +187,22 @@ export class WebTier extends Construct {
   }
 }
 
-/** Fills `${name}` placeholders of a bootstrap file; an unknown or unfilled placeholder is an error. */
+/**
+ * Fills `${name}` placeholders of a bootstrap file; an unknown or unfilled placeholder is an error.
+ * Values are plain names, except placeholders ending in `Base64`, which take base64 text (files
+ * the bootstrap writes verbatim, such as the readiness service).
+ */
 export function renderTemplate(file: string, values: Readonly<Record<string, string>>): string {
   const text = readFileSync(join(__dirname, "bootstrap", file), "utf8");
   return text.replace(/\$\{(\w+)\}/g, (match, name: string) => {
     const value = values[name];
     if (value === undefined) throw new Error(`modules/azure/bootstrap/${file}: no value for placeholder ${match}`);
+    if (name.endsWith("Base64")) {
+      if (!/^[A-Za-z0-9+/]+={0,2}$/.test(value)) {
+        throw new Error(`modules/azure/bootstrap/${file}: value for ${match} must be base64 text`);
+      }
+      return value;
+    }
     if (!/^[A-Za-z0-9._-]+$/.test(value)) {
       throw new Error(
         `modules/azure/bootstrap/${file}: value ${JSON.stringify(value)} for ${match} must be a plain name (letters, digits, '.', '_', '-')`,
@@ -185,4 +215,29 @@ export function renderTemplate(file: string, values: Readonly<Record<string, str
 /** PowerShell's -EncodedCommand takes base64 of UTF-16LE. */
 function encodePowerShell(script: string): string {
   return Buffer.from(script, "utf16le").toString("base64");
+}
+
+const base64 = (text: string) => Buffer.from(text, "utf8").toString("base64");
+
+/**
+ * The Linux bootstrap's values: the settings, and the readiness and origin-check services as
+ * files to write. Those files are the same in every region (regional values are in the settings
+ * files the template writes), so the regions' bootstraps stay identical but for names.
+ */
+function linuxBootstrap(bootstrap: WebTierProps["bootstrap"]): Record<string, string> {
+  return {
+    ...bootstrap,
+    readinessScriptBase64: base64(readinessProbeScript()),
+    readinessUnitBase64: base64(READINESS_UNIT),
+    readinessLocationBase64: base64(READINESS_NGINX_PROXY),
+    originSnippetBase64: base64(
+      bootstrap.originCheck === "frontDoor"
+        ? "return 403; # until webapp-origin-check has this profile's ID\n"
+        : "# Traffic Manager answers DNS only: clients connect directly, there is no header to check\n",
+    ),
+    originCheckScriptBase64: base64(originCheckScript()),
+    originCheckServiceBase64: base64(ORIGIN_CHECK_UNITS.service),
+    originCheckTimerBase64: base64(ORIGIN_CHECK_UNITS.timer),
+    originCheckAction: bootstrap.originCheck === "frontDoor" ? "enable" : "disable",
+  };
 }

@@ -25,6 +25,7 @@ export function buildAwsEnvironment(app: App, env: AwsEnvironmentConfig): Terraf
         network: networking.networks.get(region.location) as NonNullable<ReturnType<typeof networking.networks.get>>,
         databaseZone: networking.databaseZone,
         images,
+        applicationLogin: networking.applicationLogin,
       }),
   );
   const globalLb = new AwsGlobalLbStack(app, env, regions);

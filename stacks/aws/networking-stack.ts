@@ -1,7 +1,9 @@
 import type { AwsProvider } from "@cdktf/provider-aws/lib/provider";
+import { RandomProvider } from "@cdktf/provider-random/lib/provider";
 import type { Construct } from "constructs";
 import type { AwsEnvironmentConfig } from "../../modules/core/config/schema";
 import { regionCode, stackNames } from "../../modules/core/naming";
+import { ApplicationLogin } from "../../modules/aws/application-login";
 import { RegionalNetwork } from "../../modules/aws/network";
 import { VpcPeering } from "../../modules/aws/peering";
 import { DatabaseZone } from "../../modules/aws/private-zone";
@@ -19,6 +21,8 @@ export class AwsNetworkingStack extends EnvironmentStack {
   readonly networks: ReadonlyMap<string, RegionalNetwork>;
   readonly peerings: readonly VpcPeering[];
   readonly databaseZone: DatabaseZone;
+  /** The web tier's one SQL login of the environment (password and SID), stored by every region stack. */
+  readonly applicationLogin: ApplicationLogin;
 
   constructor(scope: Construct, env: AwsEnvironmentConfig) {
     super(scope, stackNames(env).networking, env);
@@ -60,6 +64,11 @@ export class AwsNetworkingStack extends EnvironmentStack {
       provider: provider(env.regions[0].location),
       env,
       networks: this.networks,
+    });
+    // Generated once per environment, here because every region stack already reads this stack.
+    new RandomProvider(this, "random");
+    this.applicationLogin = new ApplicationLogin(this, "application-login", {
+      userName: env.sql.applicationUsername,
     });
   }
 }

@@ -6,6 +6,7 @@ import type { Construct } from "constructs";
 import type { AwsEnvironmentConfig } from "../../modules/core/config/schema";
 import type { AwsRegionConfig } from "../../modules/core/config/schema-aws";
 import { awsRegionNames, stackNames } from "../../modules/core/naming";
+import type { ApplicationLogin } from "../../modules/aws/application-login";
 import { InstanceBackup } from "../../modules/aws/backup";
 import { SsmInstanceRole } from "../../modules/aws/instance-role";
 import type { RegionalNetwork } from "../../modules/aws/network";
@@ -24,6 +25,8 @@ export interface AwsRegionStackProps {
   /** This region's network, from the networking stack (read through remote state). */
   readonly network: RegionalNetwork;
   readonly databaseZone: DatabaseZone;
+  /** The environment's application login, from the networking stack. */
+  readonly applicationLogin: ApplicationLogin;
   /** The captured AMIs' regional copies, when the environment has any (lift and shift). */
   readonly images?: AwsImagesStack;
 }
@@ -63,13 +66,15 @@ export class AwsRegionStack extends EnvironmentStack {
       region,
       network,
       key: this.key,
+      applicationLogin: props.applicationLogin,
       publishedAmiId: props.images?.amiId("sql", region.location),
     });
-    // The application reads the database credentials at run time with its instance role, as
-    // on Azure: the role may read that one secret, and the bootstrap only names it.
+    // The application logs in as the environment's application login, never the admin: its
+    // instance role may read that one secret (the admin secret stays with the SQL instance),
+    // and the bootstrap only names it.
     const webRole = new SsmInstanceRole(this, "web-role", {
       roleName: names.webRole,
-      readSecrets: { secretArns: [this.sql.adminSecret.arn], kmsKeyArn: this.key.arn },
+      readSecrets: { secretArns: [this.sql.applicationSecret.arn], kmsKeyArn: this.key.arn },
     });
     this.web = new WebTier(this, "web", {
       env,
@@ -78,7 +83,7 @@ export class AwsRegionStack extends EnvironmentStack {
       role: webRole,
       key: this.key,
       databaseFqdn: props.databaseZone.databaseFqdn,
-      databaseSecretArn: this.sql.adminSecret.arn,
+      databaseSecretArn: this.sql.applicationSecret.arn,
       publishedAmiId: props.images?.amiId("web", region.location),
     });
     this.loadBalancer = new RegionalLoadBalancer(this, "load-balancer", {

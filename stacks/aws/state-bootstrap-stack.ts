@@ -3,6 +3,7 @@ import type { Construct } from "constructs";
 import type { AwsEnvironmentConfig } from "../../modules/core/config/schema";
 import { stackNames } from "../../modules/core/naming";
 import { suppressRule } from "../../modules/core/policy/suppress";
+import { requireTerraform } from "../base-stack";
 import { awsProvider } from "../../modules/aws/providers";
 import { StateBackend } from "../../modules/aws/state-backend";
 
@@ -19,6 +20,7 @@ export class AwsStateBootstrapStack extends TerraformStack {
     const name = stackNames(env).stateBootstrap;
     super(scope, name);
     new LocalBackend(this, { path: `${name}.tfstate` });
+    requireTerraform(this);
     const provider = awsProvider(this, env, env.remoteState.region, { aliased: false });
     this.backend = new StateBackend(this, "state-backend", { provider, remoteState: env.remoteState });
     suppressRule(

@@ -189,7 +189,8 @@ export class AzureDrRunbookStack extends EnvironmentStack {
         env.failover.mode === "automatic"
           ? {
               account: this.automation.account,
-              runbookName: global.runbooks.failover,
+              // A reference, not the literal name: it orders the webhook after the runbook (DEP-003).
+              runbookName: this.automation.runbooks[global.runbooks.failover]!.name,
               // Validation requires it in automatic mode.
               webhookExpiresOn: env.failover.webhookExpiresOn!,
             }

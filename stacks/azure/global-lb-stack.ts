@@ -2,6 +2,7 @@ import type { Construct } from "constructs";
 import type { AzureEnvironmentConfig } from "../../modules/core/config/schema";
 import { commonTags, globalNames, regionNames } from "../../modules/core/naming";
 import { FrontDoor } from "../../modules/azure/front-door";
+import { FrontDoorOriginCheck } from "../../modules/azure/front-door-origin-check";
 import { TrafficManager } from "../../modules/azure/traffic-manager";
 import { EnvironmentStack } from "../base-stack";
 import type { AzureNetworkingStack } from "./networking-stack";
@@ -37,6 +38,14 @@ export class AzureGlobalLbStack extends EnvironmentStack {
           hostName: r.web.publicIp.fqdn,
         })),
         tags,
+      });
+      new FrontDoorOriginCheck(this, "origin-check", {
+        frontDoorId: this.frontDoor.profile.resourceGuid,
+        regions: props.regions.map((r) => ({
+          code: r.code,
+          vaultId: r.vault.vault.id,
+          webPrincipalIds: r.web.servers.map((s) => s.vm.identity.principalId),
+        })),
       });
     } else {
       this.trafficManager = new TrafficManager(this, "traffic-manager", {

@@ -1,7 +1,9 @@
 import { ResourceGroup } from "@cdktf/provider-azurerm/lib/resource-group";
+import { RandomProvider } from "@cdktf/provider-random/lib/provider";
 import type { Construct } from "constructs";
 import type { AzureEnvironmentConfig } from "../../modules/core/config/schema";
 import { commonTags, globalNames, regionCode, regionNames } from "../../modules/core/naming";
+import { ApplicationLogin } from "../../modules/azure/application-login";
 import { DatabaseDns } from "../../modules/azure/database-dns";
 import { NetworkPeeringMesh } from "../../modules/azure/network-peering";
 import { RegionalNetwork } from "../../modules/azure/regional-network";
@@ -23,10 +25,13 @@ export class AzureNetworkingStack extends EnvironmentStack {
   /** Holds the DNS zone; placed in the initial secondary region (see below). */
   readonly globalResourceGroup: ResourceGroup;
   readonly databaseDns: DatabaseDns;
+  /** The web tier's one SQL login of the environment (password and SID), stored by every region stack. */
+  readonly applicationLogin: ApplicationLogin;
 
   constructor(scope: Construct, name: string, env: AzureEnvironmentConfig) {
     super(scope, name, env);
     azureProvider(this);
+    new RandomProvider(this, "random");
     const tags = commonTags(env);
     const global = globalNames(env);
 
@@ -81,6 +86,10 @@ export class AzureNetworkingStack extends EnvironmentStack {
       initialPrimaryHostLabel: primary.sqlHostLabel,
       ttlSeconds: env.sql.dnsTtlSeconds,
       tags,
+    });
+    // Generated once per environment, here because every region stack already reads this stack.
+    this.applicationLogin = new ApplicationLogin(this, "application-login", {
+      userName: env.sql.applicationUsername,
     });
   }
 }

@@ -12,6 +12,13 @@ export function azureProvider(scope: Construct): AzurermProvider {
         keyVault: [{ purgeSoftDeleteOnDestroy: false, recoverSoftDeletedKeyVaults: true }],
         resourceGroup: [{ preventDeletionIfContainsResources: true }],
         virtualMachine: [{ deleteOsDiskOnDeletion: false }],
+        // By default the provider reads every storage account's queue and static-website
+        // properties through the account's data plane on create and on every refresh
+        // (resourceStorageAccountRead, azurerm 4.55.0). The SQL backup account's firewall admits
+        // only its data subnet, so a runner outside it would fail there. Nothing here configures
+        // queue_properties or static_website; blob properties and containers (by
+        // storage_account_id) go through Azure Resource Manager, which the firewall does not gate.
+        storage: [{ dataPlaneAvailable: false }],
       },
     ],
     storageUseAzuread: true,

@@ -8,10 +8,12 @@ import { hostAddress, parseCidr, type Cidr } from "../../modules/core/cidr";
 import type { AzureEnvironmentConfig } from "../../modules/core/config/schema";
 import type { AzureRegionConfig } from "../../modules/core/config/schema-azure";
 import { commonTags, regionNames } from "../../modules/core/naming";
+import { ApplicationLoginSetup } from "../../modules/azure/application-login";
 import { RegionVault } from "../../modules/azure/region-vault";
 import { SqlServerVm } from "../../modules/azure/sql-server-vm";
 import { VmBackup } from "../../modules/azure/vm-backup";
 import { WebTier } from "../../modules/azure/web-tier";
+import { loadScriptContent } from "../../runbooks/azure/topology-contract";
 import { EnvironmentStack } from "../base-stack";
 import type { AzureImagesStack } from "./images-stack";
 import type { AzureNetworkingStack, RegionNetworkContract } from "./networking-stack";
@@ -25,6 +27,9 @@ export interface AzureRegionStackProps {
   /** The published captured images, when the environment has any (lift and shift). */
   readonly images?: AzureImagesStack;
 }
+
+/** Secret (in every region's vault) with the password of the environment's application login. */
+export const APPLICATION_PASSWORD_SECRET = "sql-app-password";
 
 /** Azure reserves the first four addresses of a subnet; the SQL VM takes the next one. */
 const SQL_VM_ADDRESS_OFFSET = 4;
@@ -62,19 +67,37 @@ export class AzureRegionStack extends EnvironmentStack {
       resourceGroup: this.resourceGroup,
       name: names.keyVault,
       client,
-      allowedSubnetIds: [network.network.webSubnet.id, network.network.dataSubnet.id],
+      // The region's own subnets, and every other region's data subnet: the replication set-up
+      // on each SQL VM reads its peers' public endpoint certificates from their vaults (RBAC
+      // still limits who reads what: the web tier reads one secret of its own region's vault).
+      allowedSubnetIds: [
+        network.network.webSubnet.id,
+        network.network.dataSubnet.id,
+        ...networking.regions.filter((r) => r.code !== network.code).map((r) => r.network.dataSubnet.id),
+      ],
       allowedIpRanges: env.management.allowedIpRanges,
       tags,
     });
 
     const databaseHost = networking.databaseDns.endpointFqdn;
+    // The one application credential of the environment, in this region's vault.
+    const login = networking.applicationLogin;
+    const applicationSecret = this.vault.secret(APPLICATION_PASSWORD_SECRET, login.password.result);
     this.web = new WebTier(this, "web", {
       resourceGroup: this.resourceGroup,
       subnetId: network.network.webSubnet.id,
       vault: this.vault,
       config: env.web,
       names,
-      bootstrap: { region: region.location, databaseHost, keyVaultName: names.keyVault },
+      bootstrap: {
+        region: region.location,
+        databaseHost,
+        databaseUser: login.userName,
+        databasePasswordSecret: APPLICATION_PASSWORD_SECRET,
+        keyVaultName: names.keyVault,
+        database: env.sql.replication.databases[0]!,
+        originCheck: env.globalLoadBalancer.kind === "frontDoor" ? "frontDoor" : "none",
+      },
       probePath: env.globalLoadBalancer.probePath,
       publishedImageId: props.images?.imageId("web"),
       tags,
@@ -95,16 +118,44 @@ export class AzureRegionStack extends EnvironmentStack {
       tags,
     });
 
-    // The web servers read the database credentials at run time with their own identity, and
-    // nothing else in the vault: the role is scoped to that one secret.
+    // The web servers read the application login's password at run time with their own
+    // identity, and nothing else in the vault: the role is scoped to that one secret. The admin
+    // password is never readable by the web tier.
     for (const server of this.web.servers) {
       new RoleAssignment(this, `${server.key}-database-secret-reader`, {
-        scope: this.sql.adminSecret.resourceVersionlessId,
+        scope: applicationSecret.resourceVersionlessId,
         roleDefinitionName: "Key Vault Secrets User",
         principalId: server.vm.identity.principalId,
         principalType: "ServicePrincipal",
       });
     }
+    // The SQL VM creates the application login with the environment's SID: it reads the admin
+    // password (to connect) and the application password, each role scoped to its secret.
+    const sqlReaders = [
+      { roleId: "sql-admin-secret-reader", secret: this.sql.adminSecret },
+      { roleId: "sql-application-secret-reader", secret: applicationSecret },
+    ].map(
+      ({ roleId, secret }) =>
+        new RoleAssignment(this, roleId, {
+          scope: secret.resourceVersionlessId,
+          roleDefinitionName: "Key Vault Secrets User",
+          principalId: this.sql.vm.identity.principalId,
+          principalType: "ServicePrincipal",
+        }),
+    );
+    new ApplicationLoginSetup(this, "application-login", {
+      location: region.location,
+      sqlVm: this.sql.vm,
+      sqlRegistration: this.sql.sqlVirtualMachine,
+      keyVaultName: names.keyVault,
+      sqlAdminUser: env.sql.adminUsername,
+      loginName: login.userName,
+      passwordSecretName: APPLICATION_PASSWORD_SECRET,
+      ready: [applicationSecret, ...sqlReaders],
+      sidLiteral: login.sidLiteral,
+      databases: env.sql.replication.databases,
+      script: loadScriptContent("runbooks/azure/sql/New-ApplicationLogin.ps1"),
+    });
 
     this.backup = new VmBackup(this, "backup", {
       resourceGroup: this.resourceGroup,

@@ -6,6 +6,7 @@ import type { Construct } from "constructs";
 import type { AzureEnvironmentConfig } from "../../modules/core/config/schema";
 import { commonTags } from "../../modules/core/naming";
 import { suppressRule } from "../../modules/core/policy/suppress";
+import { requireTerraform } from "../base-stack";
 import { azureProvider } from "./provider";
 
 /**
@@ -20,6 +21,7 @@ export class AzureStateBootstrapStack extends TerraformStack {
   constructor(scope: Construct, name: string, env: AzureEnvironmentConfig) {
     super(scope, name);
     new LocalBackend(this, { path: `${name}.tfstate` });
+    requireTerraform(this);
     azureProvider(this);
     const tags = commonTags(env);
     const state = env.remoteState;

@@ -213,6 +213,9 @@ describe("AWS DR runbooks", () => {
       ADMIN_SECRET_ARN: "arn:secret",
       REGION: "us-east-1",
       REPLICATION_PORT: "5022",
+      APPLICATION_SECRET_ARN: "arn:app-secret",
+      DATABASES: "shopdb",
+      APPLICATION_LOGIN_SQL: "SELECT 1;",
     };
 
     test("fills every placeholder of the SQL bootstrap and reads the password from Secrets Manager at boot", () => {

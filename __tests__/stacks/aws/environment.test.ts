@@ -131,9 +131,14 @@ describe("AWS environment awsprod", () => {
       expect(Object.keys(stack("awsprod-networking").json.output).length).toBeGreaterThan(0);
     });
 
-    test("passes no secret between stacks and outputs none", () => {
+    test("passes one secret between stacks, the application login's password, sensitive; outputs no other", () => {
       for (const s of stacks.values()) {
-        expect(JSON.stringify(s.json.output ?? {})).not.toMatch(/random_password|secret_string/);
+        for (const o of Object.values(s.json.output ?? {}) as { value: string; sensitive?: boolean }[]) {
+          if (!/random_password|secret_string/.test(JSON.stringify(o.value))) continue;
+          expect(s.name).toBe("awsprod-networking");
+          expect(o.value).toMatch(/^\$\{random_password\.application-login_password_[0-9A-F]+\.result\}$/);
+          expect(o.sensitive).toBe(true);
+        }
       }
     });
   });
@@ -429,7 +434,7 @@ describe("AWS environment awsprod", () => {
         );
       });
 
-    test("lets the web servers read the database secret, and no other, with their instance role", () => {
+    test("lets the web servers read the application login's secret, and no other (never the admin's), with their instance role", () => {
       const policies = r1()
         .resources("aws_iam_role_policy")
         .filter((p) => String(p.values["//"].metadata.path).includes("/web-role/"));
@@ -438,7 +443,7 @@ describe("AWS environment awsprod", () => {
       expect(statements[0]).toEqual({
         Effect: "Allow",
         Action: ["secretsmanager:GetSecretValue"],
-        Resource: [expect.stringMatching(/^\$\{aws_secretsmanager_secret\.sql_admin-secret_[0-9A-F]+\.arn\}$/)],
+        Resource: [expect.stringMatching(/^\$\{aws_secretsmanager_secret\.sql_application-secret_[0-9A-F]+\.arn\}$/)],
       });
       const userData = r1()
         .resources("aws_instance")
@@ -539,7 +544,7 @@ describe("AWS environment awsprod", () => {
       expect(JSON.stringify(r1().json.output ?? {})).not.toContain("random_password");
     });
 
-    test("gives web and SQL instances Systems Manager and, besides it, only the database's admin secret", () => {
+    test("gives web and SQL instances Systems Manager and, besides it, only their database secrets: the admin's to SQL alone", () => {
       const attachments = values(r1(), "aws_iam_role_policy_attachment").filter(
         (a) => !String(a.policy_arn).includes("AWSBackup"),
       );
@@ -547,15 +552,23 @@ describe("AWS environment awsprod", () => {
         "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore",
         "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore",
       ]);
-      const inline = values(r1(), "aws_iam_role_policy");
+      const inline = r1().resources("aws_iam_role_policy");
       expect(inline).toHaveLength(2);
-      for (const policy of inline) {
-        expect(JSON.parse(policy.policy).Statement[0]).toEqual({
-          Effect: "Allow",
-          Action: ["secretsmanager:GetSecretValue"],
-          Resource: ["${aws_secretsmanager_secret.sql_admin-secret_17FF177B.arn}"],
-        });
-      }
+      const secretsOf = (tier: string) =>
+        JSON.parse(inline.find((p) => String(p.values["//"].metadata.path).includes(`/${tier}`))!.values.policy)
+          .Statement[0];
+      const admin = "${aws_secretsmanager_secret.sql_admin-secret_17FF177B.arn}";
+      const application = "${aws_secretsmanager_secret.sql_application-secret_29BB77D4.arn}";
+      expect(secretsOf("sql/role")).toEqual({
+        Effect: "Allow",
+        Action: ["secretsmanager:GetSecretValue"],
+        Resource: [admin, application],
+      });
+      expect(secretsOf("web-role")).toEqual({
+        Effect: "Allow",
+        Action: ["secretsmanager:GetSecretValue"],
+        Resource: [application],
+      });
     });
 
     test("serves HTTPS with the configured certificate and TLS 1.2+, and redirects HTTP to it", () => {
@@ -887,6 +900,8 @@ describe("AWS environment awsprod", () => {
       "aws_kms_key.data-key",
       "aws_s3_bucket.load-balancer_access-logs_bucket_728549EA",
       "aws_secretsmanager_secret.sql_admin-secret_17FF177B",
+      // New with the application login (issue 9); no existing address changed.
+      "aws_secretsmanager_secret.sql_application-secret_29BB77D4",
       "aws_secretsmanager_secret.sql_replication-certificate-secret_395FD065",
     ];
 

@@ -13,6 +13,8 @@ const PINNED: Record<string, string[]> = {
   networking: [
     "azurerm_private_dns_cname_record.database-dns_database-endpoint_3FE5A519",
     "azurerm_private_dns_zone.database-dns_zone_3EB8C694",
+    // New with the application login (issue 9): generated once per environment.
+    "random_password.application-login_password_361F7E51",
   ],
   region: [
     "azurerm_backup_protected_vm.backup_protect-sql_F87AAB4B",
@@ -20,6 +22,8 @@ const PINNED: Record<string, string[]> = {
     "azurerm_backup_protected_vm.backup_protect-web02_04712906",
     "azurerm_key_vault.key-vault_FE1F1979",
     "azurerm_key_vault_secret.key-vault_sql-admin-password_943B26FF",
+    // New with the application login (issue 9); no existing address changed.
+    "azurerm_key_vault_secret.key-vault_sql-app-password_589F76AD",
     "azurerm_key_vault_secret.key-vault_sql-backup-encryption-password_1A2B0CB4",
     "azurerm_key_vault_secret.key-vault_web-admin-ssh-private-key_6E421ED3",
     "azurerm_linux_virtual_machine.web_web01-vm_33CFE479",
@@ -58,5 +62,16 @@ describe("addresses of stateful Azure resources", () => {
     ["prod-state-bootstrap", "state-bootstrap"],
   ])("keeps the addresses of %s", (stack, role) => {
     expect(stateful(stack)).toEqual(PINNED[role]);
+  });
+
+  // random_id is not in the plan summary's stateful types, but a new SID would orphan the
+  // database user of the application login on every replica: pinned here.
+  test("keeps the address of the application login's SID", () => {
+    expect(
+      app
+        .stack("prod-networking")
+        .resources("random_id")
+        .map((r) => r.address),
+    ).toEqual(["random_id.application-login_sid_54F0167D"]);
   });
 });

@@ -71,7 +71,8 @@ describe("Azure DR runbook stack", () => {
   test("starts the failover runbook from the SQL VM outage alerts when failover is automatic", () => {
     const group = prod.resource("azurerm_monitor_action_group", "alerts/failover").values;
     expect(group.automation_runbook_receiver[0]).toMatchObject({
-      runbook_name: "Invoke-RegionFailover",
+      // A reference to the runbook (it orders the receiver and the webhook after it), not a literal.
+      runbook_name: expect.stringMatching(/^\$\{azurerm_automation_runbook\.[^}]*Invoke-RegionFailover[^}]*\.name\}$/),
       use_common_alert_schema: true,
     });
     const webhook = prod.resource("azurerm_automation_webhook", "alerts/failover-webhook").values;

@@ -91,8 +91,10 @@ describe("Azure region stacks", () => {
     expect(sql.auto_patching).toMatchObject({ day_of_week: "Sunday", maintenance_window_starting_hour: 2 });
     expect(sql.auto_backup).toMatchObject({
       retention_period_in_days: env.sql.backupRetentionDays,
-      encryption_enabled: true,
+      encryption_password: expect.stringMatching(/^\$\{random_password\.[^}]+\.result\}$/),
     });
+    // Deprecated in azurerm 4.x: encryption is on because a password is set.
+    expect(sql.auto_backup).not.toHaveProperty("encryption_enabled");
     const sizes = r1.resources("azurerm_managed_disk").map((r) => [r.values.name, r.values.disk_size_gb]);
     expect(sizes).toEqual([
       ["disk-vm-shop-weu-sql-data", env.sql.dataDiskSizeGb],
@@ -104,7 +106,12 @@ describe("Azure region stacks", () => {
     const vm = r1.resource("azurerm_windows_virtual_machine", "sql/vm").values;
     expect(vm.admin_password).toMatch(/^\$\{random_password\.[^}]+\.result\}$/);
     const secretValues = r1.resources("azurerm_key_vault_secret").map((r) => r.values.value);
-    expect(secretValues.every((v) => /^\$\{(random_password|tls_private_key)\.[^}]+\}$/.test(v))).toBe(true);
+    // Generated here, or (the application login, one per environment) in the networking stack.
+    const generated = /^\$\{(random_password|tls_private_key)\.[^}]+\}$/;
+    const applicationLogin =
+      /^\$\{data\.terraform_remote_state\.cross-stack-reference-input-prod-networking\.outputs\.cross-stack-output-random_passwordapplication-login_password_[0-9A-F]+result\}$/;
+    expect(secretValues.every((v) => generated.test(v) || applicationLogin.test(v))).toBe(true);
+    expect(secretValues.filter((v) => applicationLogin.test(v))).toHaveLength(1);
     // Other stacks read what they need through outputs: never a whole resource, never a secret.
     for (const output of Object.values(r1.json.output as Record<string, { value: string }>)) {
       expect(output.value).toMatch(/^\$\{[a-z_]+\.[^.}]+\.[a-z_.[\]0-9]+\}$/);
@@ -112,7 +119,7 @@ describe("Azure region stacks", () => {
     }
   });
 
-  test("lets each web server read the database secret, and nothing else in the vault", () => {
+  test("lets each web server read the application login's secret, and nothing else in the vault (never the admin's)", () => {
     const readers = r1
       .resources("azurerm_role_assignment")
       .filter((r) => r.name.includes("database-secret-reader"))
@@ -124,9 +131,39 @@ describe("Azure region stacks", () => {
         principal_type: "ServicePrincipal",
       });
       expect(reader.scope).toMatch(
-        /^\$\{azurerm_key_vault_secret\.key-vault_sql-admin-password_[0-9A-F]+\.resource_versionless_id\}$/,
+        /^\$\{azurerm_key_vault_secret\.key-vault_sql-app-password_[0-9A-F]+\.resource_versionless_id\}$/,
       );
     }
+    const webPrincipals = new Set(readers.map((r) => r.principal_id));
+    const adminScoped = r1
+      .resources("azurerm_role_assignment")
+      .filter((r) => String(r.values.scope).includes("sql-admin-password"));
+    expect(adminScoped.some((r) => webPrincipals.has(r.values.principal_id))).toBe(false);
+  });
+
+  test("creates the application login on the region's SQL VM with the environment's SID, the same in every region", () => {
+    const setup = (stack: SynthesizedStack) => {
+      const command = stack.resource("azurerm_virtual_machine_run_command", "application-login/run-command").values;
+      return Object.fromEntries((command.parameter as { name: string; value: string }[]).map((p) => [p.name, p.value]));
+    };
+    const [one, two] = [setup(r1), setup(r2)];
+    expect(one.LoginName).toBe(env.sql.applicationUsername);
+    expect(one.LoginName).not.toBe(env.sql.adminUsername);
+    expect(one.Sid).toMatch(
+      /^0x\$\{data\.terraform_remote_state\.cross-stack-reference-input-prod-networking\.outputs\.cross-stack-output-random_idapplication-login_sid_[0-9A-F]+hex\}$/,
+    );
+    expect(two.Sid).toBe(one.Sid);
+    expect(one.PasswordSecretName).toBe("sql-app-password");
+    expect(one.SetupSql).toContain("SID = ");
+    expect(JSON.stringify(one)).not.toMatch(/random_password/);
+  });
+
+  test("gives the web bootstrap the application login and its secret's name, never the admin's", () => {
+    const vm = r1.resources("azurerm_linux_virtual_machine")[0].values;
+    const cloudInit = Buffer.from(vm.custom_data, "base64").toString("utf8");
+    expect(cloudInit).toContain(`"databaseUser": "${env.sql.applicationUsername}"`);
+    expect(cloudInit).toContain('"databasePasswordSecret": "sql-app-password"');
+    expect(cloudInit).not.toContain("sql-admin-password");
   });
 
   test("keeps credentials in a Key Vault with RBAC, purge protection and a deny-by-default firewall", () => {
@@ -141,6 +178,14 @@ describe("Azure region stacks", () => {
       bypass: "AzureServices",
       ip_rules: env.management.allowedIpRanges,
     });
+  });
+
+  test("admits the region's subnets and every other region's data subnet to its vault (certificate exchange)", () => {
+    const subnets = r1.resource("azurerm_key_vault", "key-vault/vault").values.network_acls
+      .virtual_network_subnet_ids as string[];
+    expect(subnets).toHaveLength(3);
+    expect(subnets.filter((id) => /web-subnet/.test(id))).toHaveLength(1);
+    expect(subnets.filter((id) => /data-subnet/.test(id))).toHaveLength(2);
   });
 
   test("runs every VM on encrypted hosts with trusted launch, boot diagnostics and a managed identity", () => {

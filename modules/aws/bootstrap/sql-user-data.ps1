@@ -1,7 +1,8 @@
 <powershell>
 # SQL tier bootstrap (SQL Server on Windows AMI), identical in every region. Runs once at first
-# boot: data and log volumes, mixed authentication, the admin login from Secrets Manager (read
-# with the instance role, never passed in user data), Always On enabled for the availability
+# boot: data and log volumes, mixed authentication, the admin login and the web tier's
+# application login (modules/core/sql/application-login.ts) from Secrets Manager (read with the
+# instance role, never passed in user data), Always On enabled for the availability
 # group that the Initialize-SqlReplication document creates, firewall for SQL and replication.
 $ErrorActionPreference = 'Stop'
 Start-Transcript -Path 'C:\ProgramData\sql-bootstrap.log' -Append
@@ -23,6 +24,10 @@ New-Item -ItemType Directory -Force -Path 'D:\SQLData', 'L:\SQLLog' | Out-Null
 Import-Module SQLPS -DisableNameChecking
 $instance = 'MSSQLSERVER'
 $secret = (Get-SECSecretValue -SecretId '__ADMIN_SECRET_ARN__' -Region '__REGION__').SecretString | ConvertFrom-Json
+# The web tier's application login: the same name, password and SID in every region, so the
+# database user that travels with the availability group maps to it on every replica.
+$app = (Get-SECSecretValue -SecretId '__APPLICATION_SECRET_ARN__' -Region '__REGION__').SecretString | ConvertFrom-Json
+if ($app.sid -notmatch '^0x[0-9A-Fa-f]{32}$' -or $app.username -notmatch '^[a-z][a-z0-9_]{2,19}$') { throw 'The application login secret is malformed: re-apply the region stack.' }
 # LocalSystem is not a SQL login: in single-user mode (-m) members of the local Administrators
 # group connect as sysadmin, which is how the first admin login is created. The T-SQL goes
 # through a temporary file so the password never appears on a command line or in the log.
@@ -34,6 +39,8 @@ EXEC xp_instance_regwrite N'HKEY_LOCAL_MACHINE', N'Software\Microsoft\MSSQLServe
 IF NOT EXISTS (SELECT 1 FROM sys.server_principals WHERE name = N'$($secret.username)')
   CREATE LOGIN [$($secret.username)] WITH PASSWORD = N'$($secret.password)', CHECK_POLICY = ON;
 ALTER SERVER ROLE [sysadmin] ADD MEMBER [$($secret.username)];
+DECLARE @login sysname = N'$($app.username)', @password nvarchar(128) = N'$($app.password)', @sid varbinary(16) = $($app.sid), @databases nvarchar(max) = N'__DATABASES__';
+__APPLICATION_LOGIN_SQL__
 "@
 Stop-Service -Name $instance -Force
 net start $instance '/mSQLCMD'

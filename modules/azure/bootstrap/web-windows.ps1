@@ -1,6 +1,7 @@
 # WebServerVM bootstrap for Windows, identical in every region. Tokens in ${...} are filled by
 # modules/azure/web-tier.ts. Installs IIS and serves /health; no secrets here: the application
-# reads database credentials from Key Vault with the VM's managed identity.
+# logs in as the environment's application login, its password read from Key Vault with the VM's
+# managed identity.
 $ErrorActionPreference = 'Stop'
 Install-WindowsFeature -Name Web-Server -IncludeManagementTools | Out-Null
 $root = 'C:\inetpub\wwwroot'
@@ -16,5 +17,5 @@ Set-Content -Path "$root\health" -Value 'ok ${region}' -Encoding ascii
 </configuration>
 '@ | Set-Content -Path "$root\web.config" -Encoding utf8
 New-Item -ItemType Directory -Force -Path 'C:\webapp' | Out-Null
-@{ region = '${region}'; databaseHost = '${databaseHost}'; databasePort = 1433; keyVaultName = '${keyVaultName}'; databasePasswordSecret = 'sql-admin-password' } |
+@{ region = '${region}'; databaseHost = '${databaseHost}'; databasePort = 1433; databaseUser = '${databaseUser}'; keyVaultName = '${keyVaultName}'; databasePasswordSecret = '${databasePasswordSecret}' } |
   ConvertTo-Json | Set-Content -Path 'C:\webapp\settings.json' -Encoding utf8

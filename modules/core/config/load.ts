@@ -257,6 +257,46 @@ function crossEnvironmentProblems(loaded: readonly LoadedEnvironment[]): ConfigP
     }
     seen.set(config.environment, file);
   }
+  problems.push(...sharedStateResourceProblems(loaded));
+  return problems;
+}
+
+/**
+ * Every environment's state-bootstrap stack creates its remote-state resources. Two environments
+ * naming the same resource group, storage account, bucket or key alias would collide on the
+ * second bootstrap apply (Azure: "a resource with the ID ... already exists"), so each needs its own.
+ */
+function sharedStateResourceProblems(loaded: readonly LoadedEnvironment[]): ConfigProblem[] {
+  const problems: ConfigProblem[] = [];
+  const owners = new Map<string, LoadedEnvironment>();
+  for (const entry of loaded) {
+    const { config } = entry;
+    const created: [string, string][] =
+      config.cloud === "azure"
+        ? [
+            ["remoteState.resourceGroupName", config.remoteState.resourceGroupName.toLowerCase()],
+            ["remoteState.storageAccountName", config.remoteState.storageAccountName],
+          ]
+        : [
+            ["remoteState.bucket", config.remoteState.bucket],
+            ["remoteState.kmsKeyAlias", `${config.remoteState.region}/${config.remoteState.kmsKeyAlias}`],
+          ];
+    for (const [path, name] of created) {
+      const key = `${config.cloud}:${path}:${name}`;
+      const owner = owners.get(key);
+      if (owner) {
+        problems.push({
+          file: entry.file,
+          path,
+          value: JSON.stringify(name),
+          expected: `a name no other environment's state bootstrap creates (${owner.file}, environment ${owner.config.environment}, has it): both bootstrap stacks would create it and the second apply fails`,
+          fix: `give ${config.environment} its own, for example by adding the environment name`,
+        });
+      } else {
+        owners.set(key, entry);
+      }
+    }
+  }
   return problems;
 }
 

@@ -86,6 +86,12 @@ export const awsSqlTier = z
       .string()
       .regex(/^[a-z][a-z0-9_]{2,19}$/, "expected 3-20 lowercase letters, digits or '_'")
       .describe("SQL login created at first boot; its generated password lives in Secrets Manager only."),
+    applicationUsername: z
+      .string()
+      .regex(/^[a-z][a-z0-9_]{2,19}$/, "expected 3-20 lowercase letters, digits or '_'")
+      .describe(
+        "The web tier's SQL login, one per environment: created with the same SID on every replica at first boot, its generated password stored in every region's Secrets Manager. Not the admin.",
+      ),
     dnsTtlSeconds,
     replication: sqlReplication,
     seed: awsSeed

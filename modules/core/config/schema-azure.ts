@@ -64,8 +64,10 @@ export const azureSqlTier = z
     backupRetentionDays: z
       .int()
       .min(7)
-      .max(90)
-      .describe("Retention of SQL automated backups and of the daily VM backups (Recovery Services), in days."),
+      .max(30)
+      .describe(
+        "Retention of SQL automated backups and of the daily VM backups (Recovery Services), in days: 7-30 (SQL IaaS automated backup keeps at most 30 days; the VM backup policy at least 7).",
+      ),
     patchWindow: z
       .strictObject({
         dayOfWeek: z.enum(["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]),
@@ -74,6 +76,12 @@ export const azureSqlTier = z
       })
       .describe("SQL IaaS automated patching window (VM local time)."),
     adminUsername: z.string().regex(/^[a-z][a-z0-9_]{2,19}$/, "expected 3-20 lowercase letters, digits or '_'"),
+    applicationUsername: z
+      .string()
+      .regex(/^[a-z][a-z0-9_]{2,19}$/, "expected 3-20 lowercase letters, digits or '_'")
+      .describe(
+        "The web tier's SQL login, one per environment: created with the same SID on every replica, its generated password stored in every region's Key Vault. Not the admin.",
+      ),
     dnsTtlSeconds,
     replication: sqlReplication,
     seed: azureSeed
@@ -89,7 +97,9 @@ const frontDoor = z
     kind: z.literal("frontDoor"),
     sku: z.enum(["Standard_AzureFrontDoor", "Premium_AzureFrontDoor"]),
     probePath: z.string().regex(/^\/[A-Za-z0-9/_.-]*$/, "expected an absolute path such as /health"),
-    probeProtocol: z.enum(["Http", "Https"]),
+    probeProtocol: z
+      .enum(["Http", "Https"])
+      .describe("Http: the regional load balancers forward port 80 only (Https is refused by validation)."),
     probeIntervalSeconds: z.int().min(5).max(255).describe("Seconds between probes from each Front Door edge."),
     sampleSize: z.int().min(1).max(255).describe("Samples considered for a health decision."),
     successfulSamplesRequired: z
@@ -109,7 +119,11 @@ const trafficManager = z
     probeIntervalSeconds: z
       .union([z.literal(10), z.literal(30)])
       .describe("Traffic Manager supports 10 or 30 seconds."),
-    probeTimeoutSeconds: z.int().min(5).max(10),
+    probeTimeoutSeconds: z
+      .int()
+      .min(5)
+      .max(10)
+      .describe("Probe timeout: 5-10 seconds, and below probeIntervalSeconds (5-9 when the interval is 10)."),
     toleratedFailures: z.int().min(0).max(9),
     dnsTtlSeconds: z.int().min(0).max(2147483647).describe("TTL of the Traffic Manager DNS answer."),
   })

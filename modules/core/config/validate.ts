@@ -2,6 +2,7 @@ import { contains, overlaps, parseCidr, type Cidr } from "../cidr";
 import { globalNames, regionNames } from "../naming";
 import { formatDuration, modelEnvironment } from "../rto-model";
 import { closest, type ConfigProblem } from "./problems";
+import { INCOMPATIBLE_SETTINGS } from "./provider-limits";
 import { REGIONS_BY_CLOUD } from "./regions";
 import type { EnvironmentConfig } from "./schema";
 import { imageProblems } from "./validate-images";
@@ -199,6 +200,21 @@ function modelProblems(file: string, env: EnvironmentConfig, placementOk: boolea
         "a whole number of minutes on AWS (the failover document waits PT<n>M)",
         `use ${Math.ceil(env.failover.confirmationMinutes)}`,
       );
+    }
+  }
+
+  if (env.sql.applicationUsername === env.sql.adminUsername) {
+    problem(
+      "sql.applicationUsername",
+      env.sql.applicationUsername,
+      "a login other than sql.adminUsername: the web tier must never log in as the admin",
+      "use a name such as webapp",
+    );
+  }
+  // Settings each valid alone that the provider or the service refuses together.
+  for (const combination of INCOMPATIBLE_SETTINGS) {
+    if (combination.cloud === env.cloud && combination.applies(env)) {
+      problem(combination.field, combination.value(env), combination.expected, combination.fix);
     }
   }
 
