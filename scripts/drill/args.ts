@@ -112,7 +112,7 @@ export function usageMessage(error: Error): string {
   const code = (error as { code?: string }).code;
   const option = /'(-[^']*)'/.exec(error.message)?.[1]?.split(" ")[0];
   if (code === "ERR_PARSE_ARGS_UNKNOWN_OPTION")
-    return `unknown argument "${option ?? error.message}": see the options below`;
+    return `unknown argument "${option ?? error.message}" (see npm run drill -- --help)`;
   if (code === "ERR_PARSE_ARGS_INVALID_OPTION_VALUE")
     return `${option ?? "an option"}: ${/argument missing/.test(error.message) ? "expected a value after it" : error.message}`;
   if (code === "ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL")

@@ -52,7 +52,7 @@ describe("drill arguments", () => {
     [["--confirmation-seconds", ""], /--confirmation-seconds: got "", expected a number from 1 to 600/],
     [["--probe-threshold", "0"], /--probe-threshold: got "0", expected a number from 1 to 10/],
     [["--target", "aws", "--env", "awsprod", "--probe-interval-ms", "500"], /only for --target local/],
-    [["--verbose"], /unknown argument "--verbose": see the options below/],
+    [["--verbose"], /unknown argument "--verbose" \(see npm run drill -- --help\)/],
   ])("rejects %j", (argv, message) => {
     expect(() => parseDrillArgs(argv)).toThrow(UsageError);
     expect(() => parseDrillArgs(argv)).toThrow(message);

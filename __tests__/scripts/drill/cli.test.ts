@@ -1,3 +1,4 @@
+import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseEnvironment } from "../../../modules/core/config/load";
@@ -60,4 +61,29 @@ describe("drill plan", () => {
     expect(() => plan(argv, environment)).toThrow(UsageError);
     expect(() => plan(argv, environment)).toThrow(message);
   });
+});
+
+describe("npm run drill on the command line", () => {
+  const run = (args: string[]) =>
+    spawnSync(process.execPath, ["--import", "tsx", "scripts/drill/cli.ts", ...args], {
+      cwd: join(__dirname, "../../.."),
+      encoding: "utf8",
+      env: { ...process.env, GITHUB_STEP_SUMMARY: "" },
+      timeout: 60_000,
+    });
+
+  test("--help prints the usage on stdout and exits 0 without starting anything", () => {
+    const result = run(["--help"]);
+    expect(result.status).toBe(0);
+    expect(result.stderr).toBe("");
+    expect(result.stdout).toMatch(/^Usage: npm run drill -- /);
+    expect(result.stdout).toContain("lagged-failover");
+  }, 60_000);
+
+  test("an unknown flag exits 2 and says which flag and where the usage is", () => {
+    const result = run(["--frobnicate"]);
+    expect(result.status).toBe(2);
+    expect(result.stdout).toBe("");
+    expect(result.stderr).toMatch(/^drill: unknown argument "--frobnicate" \(see npm run drill -- --help\)/);
+  }, 60_000);
 });

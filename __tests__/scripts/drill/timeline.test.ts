@@ -6,7 +6,7 @@ import { LAB_DEFAULTS, labModelInputs } from "../../../scripts/lab/settings";
 
 const FAULT = Date.parse("2026-01-01T00:00:10.000Z");
 const at = (seconds: number) => FAULT + seconds * 1000;
-// 1 s probes with a 500 ms timeout: detection 1.5 s, then 5 s confirmation, 1 s engine start, 3 s promotion.
+// 1 s probes with a 500 ms timeout: detection 1.5 s, then 5 s confirmation, 2 s engine start, 3 s promotion.
 const model = modelRecovery(labModelInputs({ ...LAB_DEFAULTS, probeTimeoutMs: 500 }));
 
 const steps: EngineStepTiming[] = [
@@ -92,7 +92,7 @@ describe("drill timeline", () => {
     expect(gantt).toContain("  promote by lab-engine-1 :done, m2, 6200, 7400");
     expect(gantt).toContain("  drain (failed) by lab-engine-1 :crit, m4, 7700, 9700");
     expect(gantt).toContain("  first successful write :milestone, m5, 8400, 8400");
-    expect(gantt).toMatch(/ {2}database Secondary forced to primary :model\d+, 7500, 10500/);
+    expect(gantt).toMatch(/ {2}database Secondary forced to primary :model\d+, 8500, 11500/);
   });
 
   test("keeps task names free of the characters that end a Mermaid task name", () => {

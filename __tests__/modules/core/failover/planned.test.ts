@@ -181,6 +181,26 @@ describe("failback after a re-seed", () => {
     expect(await h.engine().primary()).toBe(A);
   });
 
+  test("a stuck failback neither blocks detection nor an emergency failover", async () => {
+    const h = await failedOver(); // B is primary, A is out of the group and fenced
+    h.sim.restart(A);
+    h.sim.failures.set("database.addReplica", 1_000);
+    await expect(h.engine().failback(A)).rejects.toThrow(/add-replica/);
+    expect(h.sim.journal().operation!.kind).toBe("failback");
+    expect(h.sim.journal().operation!.outcome).toBeUndefined();
+    // Now the new primary fails: the ticks still detect it and fail over to C.
+    h.sim.regionDown(B);
+    const engine = h.engine("monitor");
+    let result;
+    for (let i = 0; i < 20; i++) {
+      result = await engine.tick();
+      if (result.kind === "failed-over") break;
+      h.sim.clock.advance(5_000);
+    }
+    expect(result).toMatchObject({ kind: "failed-over", operation: { from: B, to: C } });
+    expect(h.sim.writablePrimaries()).toEqual([C]);
+  });
+
   test("the primary itself cannot be failed back", async () => {
     const h = harness();
     await expect(h.engine().failback(A)).rejects.toThrow(/FO-010/);

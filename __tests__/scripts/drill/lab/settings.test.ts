@@ -46,7 +46,7 @@ describe("lab settings", () => {
       "repoint",
       "reconnect",
     ]);
-    expect(model.phases.find((p) => p.id === "runbook-start")?.seconds).toBe(1);
+    expect(model.phases.find((p) => p.id === "runbook-start")?.seconds).toBe(2);
     // The web tier caches the name record for its TTL, like a DNS answer.
     expect(model.phases.find((p) => p.id === "repoint")?.seconds).toBe(LAB_DEFAULTS.nameTtlSeconds);
   });
