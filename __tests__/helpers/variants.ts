@@ -55,4 +55,61 @@ export const VARIANTS: Record<string, () => EnvironmentConfig[]> = {
     env.remoteState = { ...env.remoteState, bucket: "shop-awsr53-tfstate", kmsKeyAlias: "alias/shop-awsr53-tfstate" };
     return [env];
   },
+  /** Lift and shift on Azure: the web tier from a captured managed image, SQL from an existing gallery version. */
+  azureCapturedImages: () => [azureCapturedImages()],
+  /** Lift and shift on AWS: both tiers from captured AMIs of another account and region. */
+  awsCapturedImages: () => [awsCapturedImages()],
 };
+
+export const CAPTURED = {
+  managedImageId:
+    "/subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/rg-migrate/providers/Microsoft.Compute/images/img-webserver-2026-11",
+  galleryVersionId:
+    "/subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/rg-migrate/providers/Microsoft.Compute/galleries/gal_migrate/images/sqlvm/versions/2.1.0",
+  webAmi: "ami-0a1b2c3d4e5f60718",
+  sqlAmi: "ami-0f1e2d3c4b5a69788",
+} as const;
+
+export function azureCapturedImages(): AzureEnvironmentConfig {
+  const env = shippedEnvironment<AzureEnvironmentConfig>("staging");
+  env.environment = "lifted";
+  env.web.image = {
+    kind: "managedImage",
+    id: CAPTURED.managedImageId,
+    location: "westeurope",
+    hyperVGeneration: "V2",
+    publishVersion: "1.0.0",
+    replicaCountPerRegion: 2,
+  };
+  env.sql.image = {
+    kind: "galleryImageVersion",
+    id: CAPTURED.galleryVersionId,
+    hyperVGeneration: "V2",
+    securityType: "TrustedLaunchSupported",
+    sqlEdition: "developer",
+  };
+  return env;
+}
+
+export function awsCapturedImages(): AwsEnvironmentConfig {
+  const env = shippedEnvironment<AwsEnvironmentConfig>("awsprod");
+  env.environment = "awslifted";
+  env.web.image = {
+    kind: "ami",
+    amiId: CAPTURED.webAmi,
+    account: "111122223333",
+    region: "eu-west-1",
+    architecture: "x86_64",
+    bootMode: "uefi",
+  };
+  env.sql.image = {
+    kind: "ami",
+    amiId: CAPTURED.sqlAmi,
+    account: "111122223333",
+    region: "eu-west-1",
+    architecture: "x86_64",
+    bootMode: "uefi-preferred",
+    sqlEdition: "enterprise",
+  };
+  return env;
+}

@@ -12,7 +12,8 @@ import { Construct } from "constructs";
 import type { AwsEnvironmentConfig, AwsRegionConfig } from "../core/config/schema-aws";
 import { awsRegionNames } from "../core/naming";
 import { sqlPrivateIp } from "./addressing";
-import { hardenedInstanceOptions, lookupAmi } from "./instance-defaults";
+import { instanceAmi } from "./ami-copies";
+import { hardenedInstanceOptions } from "./instance-defaults";
 import type { ApplicationLogin } from "./application-login";
 import { SsmInstanceRole } from "./instance-role";
 import type { RegionalNetwork } from "./network";
@@ -27,6 +28,8 @@ export interface SqlServerProps {
   readonly key: KmsKey;
   /** The environment's application login (networking stack): stored here, created at first boot. */
   readonly applicationLogin: ApplicationLogin;
+  /** This region's copy of a captured AMI (from `<env>-images`), when the SQL tier boots one. */
+  readonly publishedAmiId?: string;
 }
 
 /** Secrets Manager keeps a deleted secret this long, so a mistaken destroy can be undone. */
@@ -41,7 +44,8 @@ export const SECRET_RECOVERY_WINDOW_DAYS = 30;
  * Termination protection is on: replacing a database server must be deliberate.
  */
 export class SqlServer extends Construct {
-  readonly image: DataAwsAmi;
+  /** The AMI lookup by name; undefined when the instance boots a captured AMI's regional copy. */
+  readonly image?: DataAwsAmi;
   readonly instance: Instance;
   readonly privateIp: string;
   readonly dataVolume: EbsVolume;
@@ -126,10 +130,11 @@ export class SqlServer extends Construct {
     this.dataVolume = volume("data-volume", "data", env.sql.dataVolumeSizeGb);
     this.logVolume = volume("log-volume", "log", env.sql.logVolumeSizeGb);
 
-    this.image = lookupAmi(this, "image", provider, env.sql.image);
+    const ami = instanceAmi(this, "image", provider, env.sql.image, props.publishedAmiId);
+    this.image = ami.lookup;
     this.instance = new Instance(this, "instance", {
       provider,
-      ami: this.image.id,
+      ami: ami.id,
       instanceType: env.sql.instanceType,
       subnetId: network.subnets.data[0].id,
       privateIp: this.privateIp,

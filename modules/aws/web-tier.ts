@@ -5,7 +5,8 @@ import type { AwsProvider } from "@cdktf/provider-aws/lib/provider";
 import { Construct } from "constructs";
 import type { AwsEnvironmentConfig } from "../core/config/schema-aws";
 import { awsRegionNames } from "../core/naming";
-import { hardenedInstanceOptions, lookupAmi } from "./instance-defaults";
+import { instanceAmi } from "./ami-copies";
+import { hardenedInstanceOptions } from "./instance-defaults";
 import type { SsmInstanceRole } from "./instance-role";
 import type { RegionalNetwork } from "./network";
 import {
@@ -27,6 +28,8 @@ export interface WebTierProps {
   readonly databaseFqdn: string;
   /** ARN of the Secrets Manager secret with the application login (read with the instance role). */
   readonly databaseSecretArn: string;
+  /** This region's copy of a captured AMI (from `<env>-images`), when the tier boots one. */
+  readonly publishedAmiId?: string;
 }
 
 /**
@@ -35,7 +38,8 @@ export interface WebTierProps {
  * never renames another.
  */
 export class WebTier extends Construct {
-  readonly image: DataAwsAmi;
+  /** The AMI lookup by name; undefined when the tier boots a captured AMI's regional copy. */
+  readonly image?: DataAwsAmi;
   /** Instances by key (web01, web02, ...). */
   readonly instances: ReadonlyMap<string, Instance>;
 
@@ -43,7 +47,8 @@ export class WebTier extends Construct {
     super(scope, id);
     const { env, network } = props;
     const names = awsRegionNames(env, props.location);
-    this.image = lookupAmi(this, "image", props.provider, env.web.image);
+    const ami = instanceAmi(this, "image", props.provider, env.web.image, props.publishedAmiId);
+    this.image = ami.lookup;
     const base64 = (text: string) => Buffer.from(text, "utf8").toString("base64");
     const settings = readinessSettings({
       region: props.location,
@@ -70,7 +75,7 @@ export class WebTier extends Construct {
         key,
         new Instance(this, key, {
           provider: props.provider,
-          ami: this.image.id,
+          ami: ami.id,
           instanceType: env.web.instanceType,
           subnetId: subnet.id,
           vpcSecurityGroupIds: [network.webSecurityGroup.id],

@@ -10,6 +10,7 @@ import { WindowsVirtualMachine } from "@cdktf/provider-azurerm/lib/windows-virtu
 import { Construct } from "constructs";
 import type { AzureEnvironmentConfig } from "../core/config/schema";
 import { suppressRule } from "../core/policy/suppress";
+import { vmImageArguments } from "./image-gallery";
 import type { RegionVault } from "./region-vault";
 import { HARDENED_VM_SETTINGS } from "./vm-defaults";
 
@@ -30,6 +31,8 @@ export interface SqlServerVmProps {
   };
   /** The private zone holding the SQL VMs' own records. */
   readonly privateZone: { readonly name: string; readonly resourceGroupName: string };
+  /** The `<env>-images` stack's image version, when the tier boots a captured image. */
+  readonly publishedImageId?: string;
   readonly tags: Record<string, string>;
 }
 
@@ -85,7 +88,7 @@ export class SqlServerVm extends Construct {
       networkInterfaceIds: [nic.id],
       adminUsername: config.adminUsername,
       adminPassword: admin.password.result,
-      sourceImageReference: { ...config.image },
+      ...vmImageArguments(config.image, props.publishedImageId),
       ...HARDENED_VM_SETTINGS,
       patchMode: "AutomaticByOS",
       timezone: "UTC",

@@ -14,6 +14,7 @@ import { WindowsVirtualMachine } from "@cdktf/provider-azurerm/lib/windows-virtu
 import { PrivateKey } from "@cdktf/provider-tls/lib/private-key";
 import { Construct } from "constructs";
 import type { AzureEnvironmentConfig } from "../core/config/schema";
+import { vmImageArguments } from "./image-gallery";
 import { ORIGIN_CHECK_UNITS, originCheckScript } from "./front-door-origin-check";
 import { READINESS_NGINX_PROXY, READINESS_UNIT, readinessProbeScript } from "../core/sql/readiness-probe";
 import type { RegionVault } from "./region-vault";
@@ -52,6 +53,8 @@ export interface WebTierProps {
     readonly originCheck: "frontDoor" | "none";
   };
   readonly probePath: string;
+  /** The `<env>-images` stack's image version, when the tier boots a captured image. */
+  readonly publishedImageId?: string;
   readonly tags: Record<string, string>;
 }
 
@@ -144,7 +147,7 @@ export class WebTier extends Construct {
         zone: config.zones[(n - 1) % config.zones.length],
         networkInterfaceIds: [nic.id],
         adminUsername: config.adminUsername,
-        sourceImageReference: { ...config.image },
+        ...vmImageArguments(config.image, props.publishedImageId),
         ...HARDENED_VM_SETTINGS,
         tags: { ...props.tags, tier: "web" },
       };

@@ -20,6 +20,8 @@ export const USAGE = `Usage: npm run drill -- [--env <name>] [--target local|azu
                             local, scales that environment's settings to the lab (1 min -> 1 s)
   --target <kind>           local (default: the lab on this machine), azure, aws
   --scenario <id>           ${SCENARIO_IDS.join(", ")} (default region-down)
+                            or migration-cutover: the lift-and-shift rehearsal in the lab, with
+                            its own options (--runs <n>, --writes-per-second <n>, --out <dir>)
   --out <dir>               where the JSON and Markdown reports go (default drill-reports)
   --config-dir <dir>        default config
   --failback                after a failover, re-seed the old primary and fail back

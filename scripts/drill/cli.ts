@@ -89,6 +89,9 @@ export function writeReport(report: DrillReport, outDir: string): { json: string
 }
 
 async function main(argv: readonly string[]): Promise<number> {
+  // The lift-and-shift rehearsal has its own shape (n runs, no failover): scripts/drill/migration.ts.
+  if ((await import("./migration")).isMigrationDrill(argv))
+    return (await import("./migration")).migrationDrillMain(argv);
   const log = (line: string) => process.stdout.write(`${line}\n`);
   let args: DrillArgs;
   let env: { config: EnvironmentConfig; file: string } | undefined;

@@ -2,6 +2,7 @@ import type { App, TerraformStack } from "cdktf";
 import type { AwsEnvironmentConfig } from "../../modules/core/config/schema";
 import { AwsDrRunbookStack } from "./dr-runbook-stack";
 import { AwsGlobalLbStack } from "./global-lb-stack";
+import { AwsImagesStack, hasCapturedImage } from "./images-stack";
 import { AwsNetworkingStack } from "./networking-stack";
 import { AwsRegionStack } from "./region-stack";
 import { AwsStateBootstrapStack } from "./state-bootstrap-stack";
@@ -14,6 +15,8 @@ import { AwsStateBootstrapStack } from "./state-bootstrap-stack";
 export function buildAwsEnvironment(app: App, env: AwsEnvironmentConfig): TerraformStack[] {
   const bootstrap = new AwsStateBootstrapStack(app, env);
   const networking = new AwsNetworkingStack(app, env);
+  // Only with a captured AMI (lift and shift): copies it into every region before the regions.
+  const images = hasCapturedImage(env) ? new AwsImagesStack(app, env) : undefined;
   const regions = env.regions.map(
     (region, index) =>
       new AwsRegionStack(app, env, {
@@ -21,10 +24,11 @@ export function buildAwsEnvironment(app: App, env: AwsEnvironmentConfig): Terraf
         region,
         network: networking.networks.get(region.location) as NonNullable<ReturnType<typeof networking.networks.get>>,
         databaseZone: networking.databaseZone,
+        images,
         applicationLogin: networking.applicationLogin,
       }),
   );
   const globalLb = new AwsGlobalLbStack(app, env, regions);
   const drRunbook = new AwsDrRunbookStack(app, env, { networking, regions, globalLb });
-  return [bootstrap, networking, ...regions, globalLb, drRunbook];
+  return [bootstrap, networking, ...(images ? [images] : []), ...regions, globalLb, drRunbook];
 }

@@ -16,6 +16,7 @@ import { RegionalLoadBalancer } from "../../modules/aws/regional-load-balancer";
 import { SqlServer } from "../../modules/aws/sql-server";
 import { WebTier } from "../../modules/aws/web-tier";
 import { EnvironmentStack } from "../base-stack";
+import type { AwsImagesStack } from "./images-stack";
 
 export interface AwsRegionStackProps {
   /** Position in the configuration: names the stack (`<env>-region-<index + 1>`). */
@@ -26,6 +27,8 @@ export interface AwsRegionStackProps {
   readonly databaseZone: DatabaseZone;
   /** The environment's application login, from the networking stack. */
   readonly applicationLogin: ApplicationLogin;
+  /** The captured AMIs' regional copies, when the environment has any (lift and shift). */
+  readonly images?: AwsImagesStack;
 }
 
 /**
@@ -64,6 +67,7 @@ export class AwsRegionStack extends EnvironmentStack {
       network,
       key: this.key,
       applicationLogin: props.applicationLogin,
+      publishedAmiId: props.images?.amiId("sql", region.location),
     });
     // The application logs in as the environment's application login, never the admin: its
     // instance role may read that one secret (the admin secret stays with the SQL instance),
@@ -80,6 +84,7 @@ export class AwsRegionStack extends EnvironmentStack {
       key: this.key,
       databaseFqdn: props.databaseZone.databaseNameFor(region.location),
       databaseSecretArn: this.sql.applicationSecret.arn,
+      publishedAmiId: props.images?.amiId("web", region.location),
     });
     this.loadBalancer = new RegionalLoadBalancer(this, "load-balancer", {
       env,

@@ -15,6 +15,7 @@ import { VmBackup } from "../../modules/azure/vm-backup";
 import { WebTier } from "../../modules/azure/web-tier";
 import { loadScriptContent } from "../../runbooks/azure/topology-contract";
 import { EnvironmentStack } from "../base-stack";
+import type { AzureImagesStack } from "./images-stack";
 import type { AzureNetworkingStack, RegionNetworkContract } from "./networking-stack";
 import { azureProvider } from "./provider";
 
@@ -23,6 +24,8 @@ export interface AzureRegionStackProps {
   readonly region: AzureRegionConfig;
   readonly networking: AzureNetworkingStack;
   readonly network: RegionNetworkContract;
+  /** The published captured images, when the environment has any (lift and shift). */
+  readonly images?: AzureImagesStack;
 }
 
 /** Secret (in every region's vault) with the password of the environment's application login. */
@@ -96,6 +99,7 @@ export class AzureRegionStack extends EnvironmentStack {
         originCheck: env.globalLoadBalancer.kind === "frontDoor" ? "frontDoor" : "none",
       },
       probePath: env.globalLoadBalancer.probePath,
+      publishedImageId: props.images?.imageId("web"),
       tags,
     });
 
@@ -110,6 +114,7 @@ export class AzureRegionStack extends EnvironmentStack {
         name: networking.databaseDns.zone.name,
         resourceGroupName: networking.databaseDns.zone.resourceGroupName,
       },
+      publishedImageId: props.images?.imageId("sql"),
       tags,
     });
 

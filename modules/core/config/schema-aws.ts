@@ -11,6 +11,7 @@ import {
   sqlReplication,
   tags,
 } from "./schema-common";
+import { awsSeed, awsSqlImage, awsWebImage } from "./schema-images";
 
 /**
  * The AWS environment file. It follows the Azure schema's shape and units (regions, web, sql,
@@ -23,21 +24,6 @@ const instanceType = z
   .string()
   .regex(/^[a-z][a-z0-9-]*\.[a-z0-9]+$/, "expected an EC2 instance type such as m6i.large")
   .describe("EC2 instance type.");
-
-const amiLookup = z
-  .strictObject({
-    owner: z
-      .string()
-      .regex(/^(\d{12}|amazon|self)$/, "expected an AWS account ID (12 digits), amazon or self")
-      .describe("Account that publishes the image: amazon, self, or a 12-digit account ID."),
-    namePattern: z
-      .string()
-      .min(1)
-      .describe(
-        "AMI name filter (wildcards allowed), resolved in every region to the newest match. Pin an exact name for identical builds in every region.",
-      ),
-  })
-  .describe("The image, looked up by name in every region so each region runs the same build.");
 
 const probePath = z.string().regex(/^\/[A-Za-z0-9/_.-]*$/, "expected an absolute path such as /health");
 
@@ -70,7 +56,7 @@ export const awsWebTier = z
       .max(10)
       .describe("Web server instances per region, alternating between the two zones."),
     os: z.enum(["linux"]).describe("linux: nginx installed by cloud-init on the image, serving /health."),
-    image: amiLookup,
+    image: awsWebImage,
     certificateDomain: z
       .string()
       .regex(/^(\*\.)?([a-z0-9-]+\.)+[a-z]{2,}$/, "expected a domain name such as shop.example.com or *.example.com")
@@ -88,7 +74,7 @@ export const awsWebTier = z
 export const awsSqlTier = z
   .strictObject({
     instanceType,
-    image: amiLookup.describe("SQL Server on Windows AMI, looked up by name in every region."),
+    image: awsSqlImage,
     dataVolumeSizeGb: z.int().min(32).max(16384).describe("gp3 volume for database files (D:)."),
     logVolumeSizeGb: z.int().min(32).max(16384).describe("gp3 volume for transaction logs (L:)."),
     backupRetentionDays: z
@@ -108,6 +94,11 @@ export const awsSqlTier = z
       ),
     dnsTtlSeconds,
     replication: sqlReplication,
+    seed: awsSeed
+      .optional()
+      .describe(
+        "Seed the first primary from the existing database's backups (lift and shift). Omitted: the databases start empty.",
+      ),
   })
   .describe("The SQLVM tier, identical in every region.");
 

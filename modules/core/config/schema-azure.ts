@@ -11,6 +11,7 @@ import {
   sqlReplication,
   tags,
 } from "./schema-common";
+import { azureSeed, azureSqlImage, azureWebImage } from "./schema-images";
 
 const azureVmSize = z
   .string()
@@ -18,18 +19,6 @@ const azureVmSize = z
   .describe("Azure VM size.");
 
 const azureZone = z.enum(["1", "2", "3"]).describe("Availability zone.");
-
-const marketplaceImage = z
-  .strictObject({
-    publisher: z.string().min(1),
-    offer: z.string().min(1),
-    sku: z.string().min(1),
-    version: z
-      .string()
-      .regex(/^(\d+\.\d+\.\d+|latest)$/, "expected a version such as 1.2.3, or latest")
-      .describe("Pin a version for identical regions over time; `latest` resolves at create time in each region."),
-  })
-  .describe("Marketplace image reference, the same in every region.");
 
 const azureRegion = z
   .strictObject({
@@ -54,7 +43,7 @@ export const azureWebTier = z
     os: z
       .enum(["linux", "windows"])
       .describe("linux: nginx on the image (cloud-init). windows: IIS (custom script extension). Both serve /health."),
-    image: marketplaceImage,
+    image: azureWebImage,
     adminUsername: z.string().regex(/^[a-z][a-z0-9_]{2,19}$/, "expected 3-20 lowercase letters, digits or '_'"),
   })
   .describe("The WebServerVM tier, identical in every region.");
@@ -63,9 +52,7 @@ export const azureSqlTier = z
   .strictObject({
     vmSize: azureVmSize,
     zone: azureZone,
-    image: marketplaceImage.describe(
-      "SQL Server marketplace image, for example MicrosoftSQLServer / sql2022-ws2022 / standard-gen2.",
-    ),
+    image: azureSqlImage,
     licenseType: z
       .enum(["PAYG", "AHUB", "DR"])
       .describe("SQL Server license; DR is the free passive-replica right (secondaries only)."),
@@ -97,6 +84,11 @@ export const azureSqlTier = z
       ),
     dnsTtlSeconds,
     replication: sqlReplication,
+    seed: azureSeed
+      .optional()
+      .describe(
+        "Seed the first primary from the existing database's backups (lift and shift). Omitted: the databases start empty.",
+      ),
   })
   .describe("The SQLVM tier, identical in every region.");
 

@@ -5,6 +5,7 @@ import { closest, type ConfigProblem } from "./problems";
 import { INCOMPATIBLE_SETTINGS } from "./provider-limits";
 import { REGIONS_BY_CLOUD } from "./regions";
 import type { EnvironmentConfig } from "./schema";
+import { imageProblems } from "./validate-images";
 
 interface Block {
   readonly path: string;
@@ -155,7 +156,11 @@ function modelProblems(file: string, env: EnvironmentConfig, placementOk: boolea
       if (typeof parsed === "string") problem(`management.allowedIpRanges[${i}]`, range, parsed);
     });
     if (new Set(env.web.zones).size !== env.web.zones.length) problem("web.zones", env.web.zones, "distinct zones");
-    if (/^(standard|web|express)/i.test(env.sql.image.sku)) {
+    if (
+      env.sql.image.kind !== "managedImage" &&
+      env.sql.image.kind !== "galleryImageVersion" &&
+      /^(standard|web|express)/i.test(env.sql.image.sku)
+    ) {
       problem(
         "sql.image.sku",
         env.sql.image.sku,
@@ -212,6 +217,9 @@ function modelProblems(file: string, env: EnvironmentConfig, placementOk: boolea
       problem(combination.field, combination.value(env), combination.expected, combination.fix);
     }
   }
+
+  problems.push(...imageProblems(file, env));
+
   if (!env.regions.some((r) => r.location === env.failover.activeDatabaseRegion)) {
     problem(
       "failover.activeDatabaseRegion",

@@ -13,7 +13,7 @@ export const rule: Rule = {
   cloud: "any",
   mappings: [],
   checks:
-    "Across the `<env>-region-N` stacks of one environment: the same number of VMs/instances and disks of each type, with the same sizes and images (Azure image references; AWS AMI lookups compared by their filters, since AMI IDs differ per region).",
+    "Across the `<env>-region-N` stacks of one environment: the same number of VMs/instances and disks of each type, with the same sizes and images (Azure image references or the published gallery image version, which must be replicated to the VM's region; AWS AMI lookups compared by their filters and AMI copies by their source, since AMI IDs differ per region).",
   check(env, report) {
     const regions = regionStacks(env);
     if (regions.length < 2) return;
@@ -48,7 +48,7 @@ function signature(env: EnvironmentView, stack: StackView, report: Reporter): Ma
     const image = blocks(r.attrs.source_image_reference)[0];
     const imageText = image
       ? `${String(image.publisher)}/${String(image.offer)}/${String(image.sku)}@${String(image.version)}`
-      : String(r.attrs.source_image_id ?? "no image");
+      : galleryImageText(env, stack, r, report);
     return `${String(r.attrs.size)} ${imageText}`;
   };
   add("azurerm_linux_virtual_machine", azureVm);
@@ -59,14 +59,52 @@ function signature(env: EnvironmentView, stack: StackView, report: Reporter): Ma
   return result;
 }
 
+/**
+ * A published image version is the same in every region only by reference: follow the VM's
+ * source_image_id to the gallery image version (managed by <env>-images, or read by it) and
+ * name it; a version that is not replicated to the VM's region cannot boot it there.
+ */
+function galleryImageText(env: EnvironmentView, stack: StackView, vm: TfResource, report: Reporter): string {
+  const id = vm.attrs.source_image_id;
+  const version = referencedResource(env, stack.name, id);
+  if (version?.type !== "azurerm_shared_image_version") return String(id ?? "no image");
+  const location = regionLocation(env, stack);
+  const targets = blocks(version.attrs.target_region).map((t) => String(t.name));
+  if (version.mode === "resource" && location && !targets.includes(location)) {
+    report.violation(
+      vm,
+      `${stack.name} boots ${version.address}, which is not replicated to ${location} (targets: ${targets.join(", ") || "none"})`,
+      "publish the image version with a target_region for every configured region",
+    );
+  }
+  return `gallery(${String(version.attrs.gallery_name)}/${String(version.attrs.image_name)}@${String(version.attrs.name)})`;
+}
+
+/** The configured region of a `<env>-region-N` stack. */
+function regionLocation(env: EnvironmentView, stack: StackView): string | undefined {
+  const n = Number(/-region-(\d+)$/.exec(stack.name)?.[1] ?? 0);
+  return env.config?.regions[n - 1]?.location;
+}
+
+function describeLookup(lookup: TfResource): string {
+  const filters = blocks(lookup.attrs.filter)
+    .map((f) => `${String(f.name)}=${JSON.stringify(f.values)}`)
+    .sort();
+  return `ami(${JSON.stringify(lookup.attrs.owners)} ${filters.join(" ")})`;
+}
+
 function amiText(env: EnvironmentView, stack: StackView, instance: TfResource, report: Reporter): string {
   const ami = instance.attrs.ami;
   const lookup = referencedResource(env, stack.name, ami);
-  if (lookup?.type === "aws_ami" && lookup.mode === "data") {
-    const filters = blocks(lookup.attrs.filter)
-      .map((f) => `${String(f.name)}=${JSON.stringify(f.values)}`)
-      .sort();
-    return `ami(${JSON.stringify(lookup.attrs.owners)} ${filters.join(" ")})`;
+  if (lookup?.type === "aws_ami" && lookup.mode === "data") return describeLookup(lookup);
+  // A regional copy of a captured AMI (<env>-images): the same image when the copies share a source.
+  if (lookup?.type === "aws_ami_copy") {
+    const source = referencedResource(env, lookup.stack, lookup.attrs.source_ami_id);
+    const sourceText =
+      source?.type === "aws_ami" && source.mode === "data"
+        ? describeLookup(source)
+        : String(lookup.attrs.source_ami_id);
+    return `copy of ${sourceText} from ${String(lookup.attrs.source_ami_region)}`;
   }
   if (typeof ami === "string" && !ami.includes("${")) {
     report.cannotEvaluate(
