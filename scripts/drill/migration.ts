@@ -4,6 +4,7 @@
  * in a fresh lab. Writes drill-lab-migration-cutover.{json,md}. Exit code: 0 every run passed,
  * 1 a run lost an acknowledged write or did not complete, 2 bad arguments, 3 the lab could not start.
  */
+import { parseArgs } from "node:util";
 import { mkdirSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { MigrationReport } from "../lab/migration";
@@ -32,19 +33,26 @@ export function isMigrationDrill(argv: readonly string[]): boolean {
 }
 
 export function parseMigrationArgs(argv: readonly string[]): MigrationDrillArgs {
-  const values = new Map<string, string>();
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]!;
-    const [flag, inline] = arg.includes("=")
-      ? [arg.slice(0, arg.indexOf("=")), arg.slice(arg.indexOf("=") + 1)]
-      : [arg, undefined];
-    if (!["--scenario", "--runs", "--out", "--writes-per-second", "--target"].includes(flag)) {
-      throw new MigrationUsageError(`${flag}: not an option of ${MIGRATION_SCENARIO}`);
-    }
-    const value = inline ?? argv[++i];
-    if (value === undefined) throw new MigrationUsageError(`${flag}: needs a value`);
-    values.set(flag, value);
+  let parsed: Record<string, string | undefined>;
+  try {
+    parsed = parseArgs({
+      args: [...argv],
+      options: {
+        scenario: { type: "string" },
+        runs: { type: "string" },
+        out: { type: "string" },
+        "writes-per-second": { type: "string" },
+        target: { type: "string" },
+      },
+      strict: true,
+      allowPositionals: false,
+    }).values;
+  } catch (error) {
+    throw new MigrationUsageError(
+      `${(error as Error).message} (options of ${MIGRATION_SCENARIO}: --runs, --out, --writes-per-second, --target local)`,
+    );
   }
+  const values = new Map<string, string>(Object.entries(parsed).map(([name, value]) => [`--${name}`, value!] as const));
   const target = values.get("--target") ?? "local";
   if (target !== "local") {
     throw new MigrationUsageError(

@@ -20,8 +20,8 @@ describe("drill arguments of the migration-cutover scenario", () => {
     [["--runs", "0"], /--runs: got "0", expected a whole number from 1 to 50/],
     [["--runs", "2.5"], /--runs/],
     [["--target", "azure"], /runs in the lab \(local\)/],
-    [["--env", "prod"], /--env: not an option/],
-    [["--runs"], /--runs: needs a value/],
+    [["--env", "prod"], /Unknown option '--env'/],
+    [["--runs"], /'--runs <value>' argument missing/],
   ])("refuses %j", (extra, message) => {
     expect(() => parseMigrationArgs(["--scenario", "migration-cutover", ...extra])).toThrow(message);
   });
