@@ -14,7 +14,15 @@ export interface WebOrigin {
   readonly name: string;
   /** Host name or IP address of the region's web load balancer. */
   readonly hostName: string;
+  /**
+   * Present when Front Door reaches the origin through the region's Private Link Service
+   * (Premium only): its ID and region.
+   */
+  readonly privateLink?: { readonly serviceId: string; readonly location: string };
 }
+
+/** Shown to whoever approves the connection on the Private Link Service (at most 140 characters). */
+export const PRIVATE_LINK_REQUEST_MESSAGE = "Front Door origin of this environment's web tier";
 
 export interface FrontDoorProps {
   readonly resourceGroup: ResourceGroup;
@@ -82,8 +90,17 @@ export class FrontDoor extends Construct {
           // Equal priority and weight: active-active.
           priority: 1,
           weight: 1000,
+          // The provider refuses private_link unless this is true.
           certificateNameCheckEnabled: true,
           enabled: true,
+          // A Private Link Service target takes no target_type (that is for App Service, storage...).
+          privateLink: origin.privateLink
+            ? {
+                location: origin.privateLink.location,
+                privateLinkTargetId: origin.privateLink.serviceId,
+                requestMessage: PRIVATE_LINK_REQUEST_MESSAGE,
+              }
+            : undefined,
           // The failover runbook disables a failed region's origin and failback re-enables it;
           // an apply in between must not put a fenced region back into rotation.
           lifecycle: { ignoreChanges: ["enabled"] },
@@ -97,8 +114,9 @@ export class FrontDoor extends Construct {
       patternsToMatch: ["/*"],
       supportedProtocols: ["Http", "Https"],
       httpsRedirectEnabled: true,
-      // The origins listen on HTTP inside Azure's backbone; the NSG admits only Front Door.
-      forwardingProtocol: "HttpOnly",
+      // The origins listen on HTTP only (validation refuses originProtocol Https: no certificate
+      // on the web servers); the NSG admits only Front Door or the Private Link NAT addresses.
+      forwardingProtocol: config.originProtocol === "Https" ? "HttpsOnly" : "HttpOnly",
       linkToDefaultDomain: true,
     });
 

@@ -9,6 +9,7 @@ import { SubnetNatGatewayAssociation } from "@cdktf/provider-azurerm/lib/subnet-
 import { SubnetNetworkSecurityGroupAssociation } from "@cdktf/provider-azurerm/lib/subnet-network-security-group-association";
 import { VirtualNetwork } from "@cdktf/provider-azurerm/lib/virtual-network";
 import { Construct } from "constructs";
+import { webBehindPrivateLink, type AzureEnvironmentConfig } from "../core/config/schema-azure";
 
 /** Where HTTP(S) to the web tier may come from. */
 export type WebIngress =
@@ -18,7 +19,21 @@ export type WebIngress =
    * Traffic Manager only answers DNS: clients connect to the regions directly, so the web
    * tier must accept the internet on 443; the Traffic Manager probes come from the internet too.
    */
-  | { readonly kind: "trafficManager" };
+  | { readonly kind: "trafficManager" }
+  /**
+   * Front Door Premium reaches an internal load balancer through a Private Link Service whose
+   * NAT addresses are taken from the web subnet: only those addresses (and the load balancer's
+   * probe) may connect; nothing from the internet or Front Door's public back end.
+   */
+  | { readonly kind: "frontDoorPrivateLink" };
+
+/** The web ingress an environment's global load balancer needs. */
+export function webIngressFor(env: {
+  readonly globalLoadBalancer: AzureEnvironmentConfig["globalLoadBalancer"];
+}): WebIngress {
+  if (env.globalLoadBalancer.kind === "trafficManager") return { kind: "trafficManager" };
+  return webBehindPrivateLink(env) ? { kind: "frontDoorPrivateLink" } : { kind: "frontDoor" };
+}
 
 export interface RegionalNetworkProps {
   readonly resourceGroup: ResourceGroup;
@@ -74,7 +89,8 @@ export class RegionalNetwork extends Construct {
       tags: props.tags,
     });
 
-    const subnet = (subnetId: string, name: string, prefix: string) =>
+    const privateLink = props.webIngress.kind === "frontDoorPrivateLink";
+    const subnet = (subnetId: string, name: string, prefix: string, hostsPrivateLinkNat: boolean) =>
       new Subnet(this, subnetId, {
         name,
         resourceGroupName: rg.name,
@@ -83,9 +99,11 @@ export class RegionalNetwork extends Construct {
         // Key Vault and storage are reached privately from the subnets; their firewalls admit them.
         serviceEndpoints: ["Microsoft.KeyVault", "Microsoft.Storage"],
         defaultOutboundAccessEnabled: false,
+        // Azure refuses a Private Link Service NAT address in a subnet with these policies on.
+        ...(hostsPrivateLinkNat ? { privateLinkServiceNetworkPoliciesEnabled: false } : {}),
       });
-    this.webSubnet = subnet("web-subnet", props.names.webSubnet, props.webSubnetPrefix);
-    this.dataSubnet = subnet("data-subnet", props.names.dataSubnet, props.dataSubnetPrefix);
+    this.webSubnet = subnet("web-subnet", props.names.webSubnet, props.webSubnetPrefix, privateLink);
+    this.dataSubnet = subnet("data-subnet", props.names.dataSubnet, props.dataSubnetPrefix, false);
 
     this.webNsg = new NetworkSecurityGroup(this, "web-nsg", {
       ...placement,
@@ -124,6 +142,20 @@ export class RegionalNetwork extends Construct {
         sourcePortRange: "*",
         destinationAddressPrefix: props.webSubnetPrefix,
         destinationPortRanges: ["80", "443"],
+      });
+    } else if (props.webIngress.kind === "frontDoorPrivateLink") {
+      rule(this.webNsg, "web-allow-private-link-nat", {
+        name: "allow-http-from-private-link-nat",
+        description: "Front Door Premium through the Private Link Service, whose NAT addresses are in this subnet",
+        priority: 100,
+        direction: "Inbound",
+        access: "Allow",
+        protocol: "Tcp",
+        sourceAddressPrefix: props.webSubnetPrefix,
+        sourcePortRange: "*",
+        destinationAddressPrefix: props.webSubnetPrefix,
+        // The internal load balancer forwards port 80 only.
+        destinationPortRange: "80",
       });
     } else {
       rule(this.webNsg, "web-allow-traffic-manager-clients", {

@@ -7,6 +7,7 @@ import { LbRule } from "@cdktf/provider-azurerm/lib/lb-rule";
 import { LinuxVirtualMachine } from "@cdktf/provider-azurerm/lib/linux-virtual-machine";
 import { NetworkInterface } from "@cdktf/provider-azurerm/lib/network-interface";
 import { NetworkInterfaceBackendAddressPoolAssociation } from "@cdktf/provider-azurerm/lib/network-interface-backend-address-pool-association";
+import { PrivateLinkService } from "@cdktf/provider-azurerm/lib/private-link-service";
 import { PublicIp } from "@cdktf/provider-azurerm/lib/public-ip";
 import type { ResourceGroup } from "@cdktf/provider-azurerm/lib/resource-group";
 import { VirtualMachineExtension } from "@cdktf/provider-azurerm/lib/virtual-machine-extension";
@@ -30,6 +31,7 @@ export interface WebTierProps {
   readonly names: {
     readonly webLoadBalancer: string;
     readonly webPublicIp: string;
+    readonly webPrivateLinkService: string;
     readonly webDnsLabel: string;
     readonly webVm: (n: number) => string;
     readonly webComputerName: (n: number) => string;
@@ -55,6 +57,12 @@ export interface WebTierProps {
   readonly probePath: string;
   /** The `<env>-images` stack's image version, when the tier boots a captured image. */
   readonly publishedImageId?: string;
+  /**
+   * public: the load balancer has a public IP (Front Door Standard, Traffic Manager).
+   * privateLink: an internal load balancer exposed only by a Private Link Service (Front Door
+   * Premium); the web tier has no public address at all.
+   */
+  readonly exposure: "public" | "privateLink";
   readonly tags: Record<string, string>;
 }
 
@@ -64,13 +72,17 @@ export interface WebServer {
 }
 
 /**
- * The region's WebServerVMs behind a zone-redundant Standard load balancer whose public IP is
- * the region's single origin for the global load balancer. The VMs have no public address;
- * outbound traffic leaves through the subnet's NAT gateway.
+ * The region's WebServerVMs behind a zone-redundant Standard load balancer: public (its IP is
+ * the region's origin) or internal behind a Private Link Service that Front Door Premium
+ * connects to. The VMs have no public address; outbound traffic leaves through the subnet's
+ * NAT gateway.
  */
 export class WebTier extends Construct {
-  readonly publicIp: PublicIp;
+  /** The load balancer's public IP; absent behind Private Link. */
+  readonly publicIp?: PublicIp;
   readonly loadBalancer: Lb;
+  /** The service Front Door Premium's origin connects to; present only behind Private Link. */
+  readonly privateLinkService?: PrivateLinkService;
   readonly servers: WebServer[] = [];
 
   constructor(scope: Construct, id: string, props: WebTierProps) {
@@ -79,22 +91,48 @@ export class WebTier extends Construct {
     const placement = { resourceGroupName: rg.name, location: rg.location };
     const config = props.config;
 
-    this.publicIp = new PublicIp(this, "public-ip", {
-      ...placement,
-      name: props.names.webPublicIp,
-      allocationMethod: "Static",
-      sku: "Standard",
-      zones: ["1", "2", "3"],
-      domainNameLabel: props.names.webDnsLabel,
-      tags: props.tags,
-    });
+    if (props.exposure === "public") {
+      this.publicIp = new PublicIp(this, "public-ip", {
+        ...placement,
+        name: props.names.webPublicIp,
+        allocationMethod: "Static",
+        sku: "Standard",
+        zones: ["1", "2", "3"],
+        domainNameLabel: props.names.webDnsLabel,
+        tags: props.tags,
+      });
+    }
     this.loadBalancer = new Lb(this, "load-balancer", {
       ...placement,
       name: props.names.webLoadBalancer,
+      // Standard: a Private Link Service needs a Standard internal load balancer.
       sku: "Standard",
-      frontendIpConfiguration: [{ name: "web", publicIpAddressId: this.publicIp.id }],
+      frontendIpConfiguration: [
+        this.publicIp
+          ? { name: "web", publicIpAddressId: this.publicIp.id }
+          : {
+              name: "web",
+              subnetId: props.subnetId,
+              privateIpAddressAllocation: "Dynamic",
+              privateIpAddressVersion: "IPv4",
+              zones: ["1", "2", "3"],
+            },
+      ],
       tags: props.tags,
     });
+    if (props.exposure === "privateLink") {
+      this.privateLinkService = new PrivateLinkService(this, "private-link-service", {
+        ...placement,
+        name: props.names.webPrivateLinkService,
+        loadBalancerFrontendIpConfigurationIds: [this.loadBalancer.frontendIpConfiguration.get(0).id],
+        // Front Door's connections are SNATed to this address, in the web subnet (whose NSG
+        // admits it); the connection request waits for approval (RUNBOOK), nothing auto-approves.
+        natIpConfiguration: [
+          { name: "primary", primary: true, subnetId: props.subnetId, privateIpAddressVersion: "IPv4" },
+        ],
+        tags: props.tags,
+      });
+    }
     const pool = new LbBackendAddressPool(this, "pool", { name: "web", loadbalancerId: this.loadBalancer.id });
     const probe = new LbProbe(this, "health-probe", {
       name: "health",

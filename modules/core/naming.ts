@@ -43,6 +43,7 @@ export function regionNames(env: NameSource, location: string) {
     natGateway: `ng-${base}`,
     webLoadBalancer: `lbe-${base}-web`,
     webPublicIp: `pip-${base}-web`,
+    webPrivateLinkService: `pls-${base}-web`,
     /** DNS label of the web tier's public IP (Traffic Manager endpoints need one). */
     webDnsLabel: `${env.prefix}-${env.environment}-${code}-web`,
     /** Name of this region's origin (Front Door) or endpoint (Traffic Manager). */

@@ -33,10 +33,19 @@ export class AzureGlobalLbStack extends EnvironmentStack {
         resourceGroup,
         names: { profile: global.frontDoorProfile, endpoint: global.frontDoorEndpoint, wafPolicy: global.wafPolicy },
         config: lb,
-        origins: props.regions.map((r) => ({
-          name: regionNames(env, r.location).webOrigin,
-          hostName: r.web.publicIp.fqdn,
-        })),
+        origins: props.regions.map((r) => {
+          const name = regionNames(env, r.location).webOrigin;
+          const pls = r.web.privateLinkService;
+          if (pls) {
+            // Behind Private Link the host is the internal load balancer's frontend address.
+            return {
+              name,
+              hostName: r.web.loadBalancer.frontendIpConfiguration.get(0).privateIpAddress,
+              privateLink: { serviceId: pls.id, location: r.location },
+            };
+          }
+          return { name, hostName: publicIpOf(r).fqdn };
+        }),
         tags,
       });
       new FrontDoorOriginCheck(this, "origin-check", {
@@ -54,10 +63,17 @@ export class AzureGlobalLbStack extends EnvironmentStack {
         config: lb,
         endpoints: props.regions.map((r) => ({
           name: regionNames(env, r.location).webOrigin,
-          publicIpId: r.web.publicIp.id,
+          publicIpId: publicIpOf(r).id,
         })),
         tags,
       });
     }
   }
+}
+
+/** The region's public web address; only a Private Link region lacks one, and only with Premium. */
+function publicIpOf(region: AzureRegionStack) {
+  const ip = region.web.publicIp;
+  if (!ip) throw new Error(`${region.node.id}: the web tier has no public IP (it is behind Private Link)`);
+  return ip;
 }

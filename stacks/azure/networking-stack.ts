@@ -6,7 +6,7 @@ import { commonTags, globalNames, regionCode, regionNames } from "../../modules/
 import { ApplicationLogin } from "../../modules/azure/application-login";
 import { DatabaseDns } from "../../modules/azure/database-dns";
 import { NetworkPeeringMesh } from "../../modules/azure/network-peering";
-import { RegionalNetwork } from "../../modules/azure/regional-network";
+import { RegionalNetwork, webIngressFor } from "../../modules/azure/regional-network";
 import { EnvironmentStack } from "../base-stack";
 import { azureProvider } from "./provider";
 
@@ -49,7 +49,7 @@ export class AzureNetworkingStack extends EnvironmentStack {
         addressSpace: region.addressSpace,
         webSubnetPrefix: region.subnets.web,
         dataSubnetPrefix: region.subnets.data,
-        webIngress: { kind: env.globalLoadBalancer.kind },
+        webIngress: webIngressFor(env),
         allWebSubnetPrefixes: env.regions.map((r) => r.subnets.web),
         allDataSubnetPrefixes: env.regions.map((r) => r.subnets.data),
         replicationPort: env.sql.replication.endpointPort,

@@ -6,7 +6,7 @@ import { TlsProvider } from "@cdktf/provider-tls/lib/provider";
 import type { Construct } from "constructs";
 import { hostAddress, parseCidr, type Cidr } from "../../modules/core/cidr";
 import type { AzureEnvironmentConfig } from "../../modules/core/config/schema";
-import type { AzureRegionConfig } from "../../modules/core/config/schema-azure";
+import { webBehindPrivateLink, type AzureRegionConfig } from "../../modules/core/config/schema-azure";
 import { commonTags, regionNames } from "../../modules/core/naming";
 import { ApplicationLoginSetup } from "../../modules/azure/application-login";
 import { RegionVault } from "../../modules/azure/region-vault";
@@ -100,6 +100,7 @@ export class AzureRegionStack extends EnvironmentStack {
       },
       probePath: env.globalLoadBalancer.probePath,
       publishedImageId: props.images?.imageId("web"),
+      exposure: webBehindPrivateLink(env) ? "privateLink" : "public",
       tags,
     });
 

@@ -11,7 +11,7 @@ describe("Azure global load balancer stack", () => {
     expect(origins.every((o) => o.enabled === true)).toBe(true);
   });
 
-  test("reaches each region through its load balancer's public name, read from the region stack's state", () => {
+  test("reaches each region through its load balancer, read from the region stack's state", () => {
     const hosts = lb
       .resources("azurerm_cdn_frontdoor_origin")
       .map((r) => r.values.host_name)

@@ -5,6 +5,7 @@ describe("Azure networking stack", () => {
   const env = shippedEnvironment<AzureEnvironmentConfig>("prod");
   const net = synthesized("shipped").stack("prod-networking");
   const tmNet = synthesized("trafficManager").stack("staging-networking");
+  const stagingNet = synthesized("shipped").stack("staging-networking");
 
   /** NSG rules of one region's tier, found by construct path (`network-<code>/<tier>-...`). */
   const rulesOf = (stack: SynthesizedStack, code: string, tier: "web" | "data") =>
@@ -26,8 +27,32 @@ describe("Azure networking stack", () => {
     expect(net.resources("azurerm_subnet_nat_gateway_association")).toHaveLength(env.regions.length * 2);
   });
 
-  test("admits HTTP(S) to the web subnet only from Front Door's back end and the regional load balancer probe", () => {
-    const web = rulesOf(net, "weu", "web").filter((r) => r.access === "Allow");
+  test("with Front Door Premium, admits HTTP to the web subnet only from the Private Link NAT addresses (in that subnet) and the load balancer probe", () => {
+    for (const [code, region] of [
+      ["weu", env.regions[0]!],
+      ["neu", env.regions[1]!],
+    ] as const) {
+      const web = rulesOf(net, code, "web").filter((r) => r.access === "Allow");
+      expect(web.map((r) => r.source_address_prefix).sort()).toEqual(["AzureLoadBalancer", region.subnets.web].sort());
+      const fromNat = web.find((r) => r.source_address_prefix === region.subnets.web);
+      expect(fromNat).toMatchObject({ destination_address_prefix: region.subnets.web, destination_port_range: "80" });
+    }
+    // Neither the internet nor Front Door's shared public back end reaches a Premium web tier.
+    const sources = net.resources("azurerm_network_security_rule").map((r) => r.values.source_address_prefix);
+    expect(sources).not.toContain("Internet");
+    expect(sources).not.toContain("AzureFrontDoor.Backend");
+  });
+
+  test("lets the Private Link Service take its NAT address from each web subnet (network policies off there only)", () => {
+    const subnets = net.resources("azurerm_subnet").map((r) => r.values);
+    const web = subnets.filter((s) => env.regions.some((r) => r.subnets.web === s.address_prefixes[0]));
+    const data = subnets.filter((s) => env.regions.some((r) => r.subnets.data === s.address_prefixes[0]));
+    expect(web.map((s) => s.private_link_service_network_policies_enabled)).toEqual([false, false]);
+    expect(data.every((s) => s.private_link_service_network_policies_enabled === undefined)).toBe(true);
+  });
+
+  test("with Front Door Standard, admits HTTP(S) to the web subnet only from Front Door's back end and the load balancer probe", () => {
+    const web = rulesOf(stagingNet, "weu", "web").filter((r) => r.access === "Allow");
     expect(web.map((r) => r.source_address_prefix).sort()).toEqual(["AzureFrontDoor.Backend", "AzureLoadBalancer"]);
   });
 

@@ -108,6 +108,18 @@ const frontDoor = z
       .max(255)
       .describe("Successful samples within sampleSize that keep an origin healthy."),
     wafMode: z.enum(["Prevention", "Detection"]),
+    originAccess: z
+      .enum(["privateLink", "public"])
+      .optional()
+      .describe(
+        "How Front Door reaches each region's web tier. privateLink (Premium only, the default with Premium): an internal load balancer behind a Private Link Service, no public web address; the connection is approved once after the first apply (RUNBOOK). public (Standard only, the default with Standard): a public load balancer whose NSG admits AzureFrontDoor.Backend, and the web servers reject requests without this profile's X-Azure-FDID.",
+      ),
+    originProtocol: z
+      .enum(["Http", "Https"])
+      .optional()
+      .describe(
+        "Protocol from Front Door to the origins (default Http). Https is refused by validation: the regional load balancers forward port 80 only and the web servers hold no certificate.",
+      ),
   })
   .describe("Azure Front Door in active-active over the regions' web tiers.");
 
@@ -180,4 +192,16 @@ export const azureEnvironmentSchema = z
 export type AzureEnvironmentConfig = z.infer<typeof azureEnvironmentSchema>;
 export type AzureRegionConfig = AzureEnvironmentConfig["regions"][number];
 export type FrontDoorConfig = z.infer<typeof frontDoor>;
+
+/** How Front Door reaches the web tiers: the explicit setting, else what the SKU allows. */
+export function frontDoorOriginAccess(config: FrontDoorConfig): "privateLink" | "public" {
+  return config.originAccess ?? (config.sku === "Premium_AzureFrontDoor" ? "privateLink" : "public");
+}
+
+/** True when the web tiers sit behind Private Link (no public web address). */
+export function webBehindPrivateLink(env: {
+  readonly globalLoadBalancer: AzureEnvironmentConfig["globalLoadBalancer"];
+}): boolean {
+  return env.globalLoadBalancer.kind === "frontDoor" && frontDoorOriginAccess(env.globalLoadBalancer) === "privateLink";
+}
 export type TrafficManagerConfig = z.infer<typeof trafficManager>;

@@ -176,6 +176,30 @@ function modelProblems(file: string, env: EnvironmentConfig, placementOk: boolea
         `at most sampleSize (${lb.sampleSize})`,
       );
     }
+    if (lb.kind === "frontDoor" && lb.originAccess === "privateLink" && lb.sku !== "Premium_AzureFrontDoor") {
+      problem(
+        "globalLoadBalancer.originAccess",
+        lb.originAccess,
+        `public with ${lb.sku}: a Front Door origin's private_link needs the Premium_AzureFrontDoor SKU (azurerm cdn_frontdoor_origin refuses it otherwise)`,
+        "set globalLoadBalancer.sku to Premium_AzureFrontDoor, or originAccess to public",
+      );
+    }
+    if (lb.kind === "frontDoor" && lb.originAccess === "public" && lb.sku === "Premium_AzureFrontDoor") {
+      problem(
+        "globalLoadBalancer.originAccess",
+        lb.originAccess,
+        "privateLink (or no value) with Premium_AzureFrontDoor: with Premium the web tier has no public address and Front Door reaches it only through Private Link",
+        "remove originAccess (Premium uses Private Link), or use sku Standard_AzureFrontDoor for a public origin",
+      );
+    }
+    if (lb.kind === "frontDoor" && lb.originProtocol === "Https") {
+      problem(
+        "globalLoadBalancer.originProtocol",
+        lb.originProtocol,
+        "Http: the regional load balancers forward port 80 only and the web servers hold no certificate (no certificate is issued or distributed to them), so Front Door could not complete a TLS handshake with any origin",
+        "set originProtocol to Http (or remove it); clients still reach Front Door over HTTPS only",
+      );
+    }
   } else {
     env.regions.forEach((region, i) => {
       region.availabilityZones.forEach((zone, j) => {

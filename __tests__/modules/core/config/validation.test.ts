@@ -162,6 +162,37 @@ describe("environment configuration", () => {
       { path: "sql.image.sku", fix: expect.stringContaining("enterprise-gen2") },
     ],
     [
+      "Private Link origins on a Standard Front Door (the provider needs Premium for private_link)",
+      (d) => {
+        d.globalLoadBalancer.sku = "Standard_AzureFrontDoor";
+        d.globalLoadBalancer.originAccess = "privateLink";
+      },
+      { path: "globalLoadBalancer.originAccess", value: '"privateLink"', expected: expect.stringContaining("Premium") },
+    ],
+    [
+      "a public web address with Front Door Premium, whose web tier is reached only through Private Link",
+      (d) => (d.globalLoadBalancer.originAccess = "public"),
+      {
+        path: "globalLoadBalancer.originAccess",
+        value: '"public"',
+        fix: expect.stringContaining("remove originAccess"),
+      },
+    ],
+    [
+      "HTTPS to the origins, which hold no certificate",
+      (d) => (d.globalLoadBalancer.originProtocol = "Https"),
+      {
+        path: "globalLoadBalancer.originProtocol",
+        value: '"Https"',
+        expected: expect.stringContaining("no certificate"),
+      },
+    ],
+    [
+      "an origin protocol Front Door does not offer",
+      (d) => (d.globalLoadBalancer.originProtocol = "Tls"),
+      { path: "globalLoadBalancer.originProtocol" },
+    ],
+    [
       "a region without availability zones",
       (d) => (d.regions[1].location = "ukwest"),
       { path: "regions[1].location", expected: expect.stringContaining("availability zones") },
@@ -221,5 +252,16 @@ describe("environment configuration", () => {
     expect(problems.map((p) => p.path)).toEqual(
       expect.arrayContaining(["dr.rtoMinutes", "regions[0].subnets.data", "web.countPerRegion"]),
     );
+  });
+
+  test("accepts Private Link with Premium and a public origin with Standard, when stated explicitly", () => {
+    const premium = variant((d) => (d.globalLoadBalancer.originAccess = "privateLink"));
+    const standard = variant((d) => {
+      d.globalLoadBalancer.sku = "Standard_AzureFrontDoor";
+      d.globalLoadBalancer.originAccess = "public";
+      d.globalLoadBalancer.originProtocol = "Http";
+    });
+    expect(problemsOf(premium)).toEqual([]);
+    expect(problemsOf(standard)).toEqual([]);
   });
 });
