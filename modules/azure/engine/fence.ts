@@ -4,7 +4,10 @@ import type { FenceActuator, FenceState } from "../../core/failover/types";
 import { regionOf, type AzureEngineTopology } from "./topology";
 
 export type SecurityRuleCalls = Pick<NetworkManagementClient["securityRules"], "get" | "createOrUpdate" | "delete">;
-export type VirtualMachineCalls = Pick<ComputeManagementClient["virtualMachines"], "deallocate" | "start" | "instanceView">;
+export type VirtualMachineCalls = Pick<
+  ComputeManagementClient["virtualMachines"],
+  "deallocate" | "start" | "instanceView"
+>;
 
 /** Power states in which the VM runs no SQL Server (stopped still bills compute; both fence). */
 const STOPPED_POWER_STATES = new Set(["PowerState/deallocated", "PowerState/deallocating", "PowerState/stopped"]);
@@ -75,6 +78,8 @@ export class AzureFence implements FenceActuator {
     const r = regionOf(this.topology, region);
     // The engine demoted it first; start before opening so the rule goes last.
     await this.virtualMachines.start(r.sqlVm.resourceGroup, r.sqlVm.name).pollUntilDone();
-    await this.securityRules.delete(r.dataNsg.resourceGroup, r.dataNsg.name, this.topology.fence.ruleName).pollUntilDone();
+    await this.securityRules
+      .delete(r.dataNsg.resourceGroup, r.dataNsg.name, this.topology.fence.ruleName)
+      .pollUntilDone();
   }
 }

@@ -73,7 +73,9 @@ export function parseTopology(json: string | undefined, source = "DR_ENGINE_TOPO
     throw new Error(`${source} is not valid JSON: ${(error as Error).message}`);
   }
   const topology = parsed as AzureEngineTopology;
-  const missing = (["environment", "subscriptionId", "actingRegion", "regions", "state", "fence", "traffic", "sql"] as const)
+  const missing = (
+    ["environment", "subscriptionId", "actingRegion", "regions", "state", "fence", "traffic", "sql"] as const
+  )
     .filter((key) => topology?.[key] === undefined)
     .map(String);
   if (missing.length > 0) throw new Error(`${source}: missing ${missing.join(", ")}`);
