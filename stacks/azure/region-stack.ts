@@ -4,10 +4,10 @@ import { RoleAssignment } from "@cdktf/provider-azurerm/lib/role-assignment";
 import { RandomProvider } from "@cdktf/provider-random/lib/provider";
 import { TlsProvider } from "@cdktf/provider-tls/lib/provider";
 import type { Construct } from "constructs";
-import { hostAddress, parseCidr, type Cidr } from "../../modules/core/cidr";
 import type { AzureEnvironmentConfig } from "../../modules/core/config/schema";
 import type { AzureRegionConfig } from "../../modules/core/config/schema-azure";
 import { commonTags, regionNames } from "../../modules/core/naming";
+import { sqlVmPrivateAddress } from "../../modules/azure/database-dns";
 import { RegionVault } from "../../modules/azure/region-vault";
 import { SqlServerVm } from "../../modules/azure/sql-server-vm";
 import { VmBackup } from "../../modules/azure/vm-backup";
@@ -22,9 +22,6 @@ export interface AzureRegionStackProps {
   readonly networking: AzureNetworkingStack;
   readonly network: RegionNetworkContract;
 }
-
-/** Azure reserves the first four addresses of a subnet; the SQL VM takes the next one. */
-const SQL_VM_ADDRESS_OFFSET = 4;
 
 /**
  * `<env>-region-N`: one region's application, identical in every region: the web tier behind
@@ -42,7 +39,7 @@ export class AzureRegionStack extends EnvironmentStack {
   readonly backup: VmBackup;
 
   constructor(scope: Construct, name: string, props: AzureRegionStackProps) {
-    const { env, region, networking, network } = props;
+    const { env, region, network } = props;
     super(scope, name, env);
     azureProvider(this);
     new RandomProvider(this, "random");
@@ -64,7 +61,8 @@ export class AzureRegionStack extends EnvironmentStack {
       tags,
     });
 
-    const databaseHost = networking.databaseDns.endpointFqdn;
+    // Every region's copy of the zone names the database the same; this region resolves its own.
+    const databaseHost = network.databaseDns.endpointFqdn;
     this.web = new WebTier(this, "web", {
       resourceGroup: this.resourceGroup,
       subnetId: network.network.webSubnet.id,
@@ -79,13 +77,14 @@ export class AzureRegionStack extends EnvironmentStack {
     this.sql = new SqlServerVm(this, "sql", {
       resourceGroup: this.resourceGroup,
       subnetId: network.network.dataSubnet.id,
-      privateIpAddress: hostAddress(parseCidr(region.subnets.data) as Cidr, SQL_VM_ADDRESS_OFFSET),
+      privateIpAddress: sqlVmPrivateAddress(region.subnets.data),
       vault: this.vault,
-      config: env.sql,
+      // Patch windows are staggered per region (validated): never two SQL VMs down at once.
+      config: { ...env.sql, patchWindow: region.sqlPatchWindow ?? env.sql.patchWindow },
       names,
       privateZone: {
-        name: networking.databaseDns.zone.name,
-        resourceGroupName: networking.databaseDns.zone.resourceGroupName,
+        name: network.databaseDns.zone.name,
+        resourceGroupName: network.databaseDns.zone.resourceGroupName,
       },
       tags,
     });
