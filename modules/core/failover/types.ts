@@ -40,6 +40,20 @@ export interface ReplicaStatus {
   readonly lagSeconds?: number;
   /** Regions the group lists as members, as this replica knows them (the primary knows all). */
   readonly members: readonly string[];
+  /**
+   * On a primary: what it knows of each secondary (SQL Server fills secondary_lag_seconds only
+   * on the primary). measureLag prefers this to asking each secondary.
+   * @default - undefined: the engine asks each secondary for its own status
+   */
+  readonly secondaries?: readonly SecondaryView[];
+}
+
+/** One secondary as the primary sees it. */
+export interface SecondaryView {
+  readonly region: string;
+  readonly dataMovement: ReplicaStatus["dataMovement"];
+  readonly commitMode: ReplicaStatus["commitMode"];
+  readonly lagSeconds?: number;
 }
 
 /**
@@ -163,6 +177,8 @@ export interface DetectorRecord {
   /** First failed probe of the current run of failures; undefined while the primary answers. */
   readonly unreachableSince?: number;
   readonly lastProbeAt?: number;
+  /** Manual mode: when people were last told about the confirmed outage (not on every probe). */
+  readonly notifiedAt?: number;
 }
 
 export interface JournalRecord {
@@ -171,6 +187,8 @@ export interface JournalRecord {
   readonly operation?: OperationRecord;
   /** Where the primary is, as the last completed operation left it. */
   readonly primary?: string;
+  /** The last lag measurement: choose-target and the data-loss window use it when the primary is gone. */
+  readonly lastLag?: LagSample;
 }
 
 /** Durable progress, in the region that acts (a blob, a table item, a file in the lab). */
@@ -232,6 +250,32 @@ export interface EngineSettings {
    * @default - undefined: the engine may promote any region (the lab, people, drills)
    */
   readonly actingRegion?: string;
+  /**
+   * Longest gap between two probes that still counts as one unbroken run of failures: a longer
+   * gap (the engine did not run) restarts the confirmation window, since nobody watched.
+   * @default - max(3 x probeIntervalMs + probeTimeoutMs, 60 s)
+   */
+  readonly maxProbeGapMs?: number;
+  /**
+   * Planned switchover: how long to wait for the target to report SYNCHRONIZED.
+   * @default - 120 s
+   */
+  readonly synchronizeTimeoutMs?: number;
+  /**
+   * Attempts of a retried action (repoint of one name, drain, fence, remove, resume).
+   * @default - 4
+   */
+  readonly attempts?: number;
+  /**
+   * First back-off between attempts; it doubles each time.
+   * @default - 1 s
+   */
+  readonly retryBaseMs?: number;
+  /**
+   * How often monitor() measures replication lag.
+   * @default - 30 s
+   */
+  readonly lagIntervalMs?: number;
 }
 
 export interface MaintenanceWindow {
