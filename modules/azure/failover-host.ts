@@ -147,7 +147,13 @@ export class FailoverHost extends Construct {
       tags,
     });
 
-    const plan = new ServicePlan(this, "plan", { ...placement, name: names.plan, osType: "Linux", skuName: "FC1", tags });
+    const plan = new ServicePlan(this, "plan", {
+      ...placement,
+      name: names.plan,
+      osType: "Linux",
+      skuName: "FC1",
+      tags,
+    });
 
     const principal = { principalId: this.identity.principalId, principalType: "ServicePrincipal" };
     const hostRoles = [
@@ -204,7 +210,11 @@ export class FailoverHost extends Construct {
       // Flex Consumption's smallest allowed maximum; the engine itself runs one at a time.
       maximumInstanceCount: 40,
       ...(props.alwaysReadyMonitorInstances
-        ? { alwaysReady: [{ name: `function:${ENGINE_FUNCTIONS.monitor}`, instanceCount: props.alwaysReadyMonitorInstances }] }
+        ? {
+            alwaysReady: [
+              { name: `function:${ENGINE_FUNCTIONS.monitor}`, instanceCount: props.alwaysReadyMonitorInstances },
+            ],
+          }
         : {}),
       siteConfig: {
         applicationInsightsConnectionString: this.insights.connectionString,

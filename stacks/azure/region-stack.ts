@@ -56,7 +56,12 @@ export class AzureRegionStack extends EnvironmentStack {
       resourceGroup: this.resourceGroup,
       name: names.keyVault,
       client,
-      allowedSubnetIds: [network.network.webSubnet.id, network.network.dataSubnet.id],
+      // Every region's failover engine reads this region's SQL login to act on its SQL Server.
+      allowedSubnetIds: [
+        network.network.webSubnet.id,
+        network.network.dataSubnet.id,
+        ...props.networking.regions.map((r) => r.network.engineSubnet.id),
+      ],
       allowedIpRanges: env.management.allowedIpRanges,
       tags,
     });
