@@ -190,8 +190,9 @@ export class AzureDrRunbookStack extends EnvironmentStack {
         ...regions.map((peer) => ({
           key: `sql-login-${peer.code}`,
           role: { name: "Key Vault Secrets User" },
-          // The one secret: the engine reads the SQL admin login of the region it acts on.
-          scope: peer.sql.adminSecret.resourceVersionlessId,
+          // The one secret: the engine reads the SQL admin login of the region it acts on. (Its
+          // ARM id, built from the vault's, so no output of the region stack names the secret.)
+          scope: `${peer.vault.vault.id}/secrets/${KEY_VAULT_SECRETS.sqlAdminPassword}`,
           purpose: `log in to ${peer.location}'s SQL Server`,
         })),
         ...(drainRole
