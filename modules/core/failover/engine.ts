@@ -158,8 +158,15 @@ export class FailoverEngine {
     try {
       const unfinished = run.journal.operation;
       if (unfinished && unfinished.outcome === undefined) {
-        const operation = await this.resume(run, unfinished);
-        return { kind: "resumed", operation };
+        try {
+          const operation = await this.resume(run, unfinished);
+          return { kind: "resumed", operation };
+        } catch (error) {
+          // A stuck failback must not keep the primary's outage from being detected.
+          if (unfinished.kind === "switchover" || unfinished.kind === "failover" || !(error instanceof OperationError))
+            throw error;
+          this.log(`${message(error)}; detection goes on`);
+        }
       }
       return await this.detect(run);
     } catch (error) {
@@ -218,7 +225,7 @@ export class FailoverEngine {
   async failover(options: FailoverOptions): Promise<OperationRecord> {
     if (options.target !== undefined) this.requireRegion(options.target, "target");
     return this.withLease("failover", async (run) => {
-      await this.finishUnfinished(run);
+      await this.finishUnfinished(run, true);
       const primary = this.currentPrimary(run.journal);
       const last = run.journal.operation;
       if (options.from !== undefined && options.from !== primary && last) {
@@ -516,6 +523,12 @@ export class FailoverEngine {
           `[FO-001] the chosen target ${to} stopped answering before its promotion; the next run chooses again`,
         );
       }
+      // Decided now, not from the journal: the old primary may have come back since the demote step.
+      const old = await this.safe(() => db.status(from, t));
+      if (old && (old.role === "primary" || old.writable)) {
+        await db.demote(from);
+        this.log(`${from} came back as primary before the promotion: demoted it first`);
+      }
       await db.promote(to, "forced");
       const after = await db.status(to, t);
       if (after?.role !== "primary" || !after.writable) {
@@ -729,6 +742,9 @@ export class FailoverEngine {
       return { outcome: "done", detail: `${region} serves again` };
     });
 
+    // The returning region's own copy of the name may still lead to itself (it was down at the failover).
+    await this.step(run, "repoint", () => this.repoint(run, primary));
+
     await this.step(run, "restore-traffic", async () => {
       if (await this.a.traffic.isServing(region)) return { outcome: "skipped", detail: `${region} already serves` };
       await this.a.traffic.restore(region);
@@ -772,8 +788,12 @@ export class FailoverEngine {
         changed.push(client);
       } catch (error) {
         if (error instanceof LeaseLostError) throw error;
-        if (!bestEffort) throw new Error(`repointing ${client}'s name at ${target} failed: ${message(error)}`);
-        problems.push(`${client} (failed region, best effort): ${message(error)}`);
+        // A region whose database is down as well is a failed region: its name is best effort too.
+        const down =
+          !bestEffort &&
+          !(await this.a.database.probe(client, this.settings.probeTimeoutMs).catch(() => ({ ok: false }))).ok;
+        if (!bestEffort && !down) throw new Error(`repointing ${client}'s name at ${target} failed: ${message(error)}`);
+        problems.push(`${client} (${bestEffort ? "failed region" : "region down"}, best effort): ${message(error)}`);
       }
     }
     const detail = [
@@ -850,13 +870,23 @@ export class FailoverEngine {
     const s = await this.a.database.status(primary, this.settings.probeTimeoutMs);
     if (s?.role !== "primary" || !s.writable) throw new Error(`${primary} is not a writable primary`);
     let wrong = await this.namesNotAt(primary, fenced);
+    const notes: string[] = [`${primary} is the writable primary`];
     if (wrong.length > 0) {
       // The journal said repointed but a name moved back (or a write was lost): repair once.
       await this.repoint(run, primary, fenced);
       wrong = await this.namesNotAt(primary, fenced);
-      if (wrong.length > 0) throw new Error(`names not at ${primary}: ${wrong.join(", ")}`);
+      const down: string[] = [];
+      for (const entry of wrong) {
+        const client = entry.split(" -> ")[0]!;
+        const probe = await this.a.database.probe(client, this.settings.probeTimeoutMs).catch(() => ({ ok: false }));
+        if (!probe.ok) down.push(entry);
+      }
+      const fatal = wrong.filter((entry) => !down.includes(entry));
+      if (fatal.length > 0) throw new Error(`names not at ${primary}: ${fatal.join(", ")}`);
+      if (down.length > 0)
+        notes.push(`names of regions that are down (repointed when they return): ${down.join(", ")}`);
     }
-    const notes: string[] = [`${primary} is the writable primary`, "names point at it"];
+    notes.push(wrong.length ? "every other region's name points at it" : "names point at it");
     if (fenced !== undefined) {
       const state = await this.a.fence.state(fenced).catch(() => undefined);
       if (!state?.isolated) {
@@ -989,9 +1019,16 @@ export class FailoverEngine {
   }
 
   /** Finishes an operation a previous run left unfinished, before starting anything new. */
-  private async finishUnfinished(run: Run): Promise<void> {
+  private async finishUnfinished(run: Run, emergency = false): Promise<void> {
     const op = run.journal.operation;
-    if (op && op.outcome === undefined) await this.resume(run, op);
+    if (!op || op.outcome !== undefined) return;
+    try {
+      await this.resume(run, op);
+    } catch (error) {
+      // An emergency is not held back by a stuck failback; it replaces it in the journal.
+      if (!emergency || op.kind !== "failback" || !(error instanceof OperationError)) throw error;
+      this.log(`${message(error)}; the failover goes ahead`);
+    }
   }
 
   private async resume(run: Run, op: OperationRecord): Promise<OperationRecord> {

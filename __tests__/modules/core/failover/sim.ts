@@ -106,7 +106,7 @@ export class Sim {
   crashAfter: ((call: Call, index: number) => boolean) | undefined;
   /** Scripted probe answers per region (consumed first): true = answers. */
   readonly probeScript = new Map<string, boolean[]>();
-  /** Remaining failures to inject per method ("fence.fence", "databaseName.pointAt:westeurope", ...). */
+  /** Remaining failures to inject per method or method and first argument ("fence.fence", "databaseName.pointAt:westeurope"). */
   readonly failures = new Map<string, number>();
   /** Regions whose control plane is gone with the region (names, fences there cannot change). */
   readonly controlPlaneDown = new Set<string>();
@@ -229,8 +229,7 @@ export class Sim {
       if (this.crashed.has(proc)) throw new Crash(`${proc} is dead`);
       const record: Call = { proc, at: this.clock.now(), method, args };
       this.calls.push(record);
-      const key = [method, ...args.filter((a) => typeof a === "string")].join(":");
-      for (const k of [key, method]) {
+      for (const k of [`${method}:${String(args[0])}`, method]) {
         const left = this.failures.get(k) ?? 0;
         if (left > 0) {
           this.failures.set(k, left - 1);
