@@ -225,6 +225,7 @@ export class AzureDrRunbookStack extends EnvironmentStack {
             },
             sqlHostLabel: peer.sqlHostLabel,
             sqlAddress: sqlVmPrivateAddress(r.subnets.data),
+            sqlServerName: peer.sqlComputerName,
             sqlVm: { resourceGroup: peer.resourceGroup, name: peer.sqlVm },
             dataNsg: { resourceGroup: peer.networkResourceGroup, name: peer.dataNsg },
             keyVaultName: peer.keyVault,
@@ -254,7 +255,14 @@ export class AzureDrRunbookStack extends EnvironmentStack {
                 ),
               }
             : { kind: "trafficManager" },
-        sql: { port: SQL_PORT, adminUser: env.sql.adminUsername, adminSecret: KEY_VAULT_SECRETS.sqlAdminPassword },
+        sql: {
+          availabilityGroup: env.sql.replication.availabilityGroupName,
+          databases: env.sql.replication.databases,
+          endpointPort: env.sql.replication.endpointPort,
+          port: SQL_PORT,
+          adminUser: env.sql.adminUsername,
+          adminSecret: KEY_VAULT_SECRETS.sqlAdminPassword,
+        },
       };
 
       const host = new FailoverHost(this, `engine-${net.code}`, {

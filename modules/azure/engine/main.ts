@@ -31,7 +31,7 @@ function engineFor(log: (line: string) => void): Promise<FailoverEngine> {
     const actuators = azureActuators(
       topology,
       { credential },
-      { database: azureDatabase(topology, logins), clock, log },
+      { database: azureDatabase(topology, logins, log), clock, log },
     );
     return new FailoverEngine(settings, actuators, { owner: `${topology.actingRegion}-engine`, log });
   })();

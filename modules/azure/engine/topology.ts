@@ -16,8 +16,10 @@ export interface AzureEngineRegion {
   };
   /** Host label of this region's SQL VM in every zone: the CNAME target when it is primary. */
   readonly sqlHostLabel: string;
-  /** Address the engine's TDS probes and statements use (the VM's static private address). */
+  /** The VM's static private address (also its A record in every region's zone). */
   readonly sqlAddress: string;
+  /** The SQL Server's name in the availability group (the VM's computer name). */
+  readonly sqlServerName: string;
   readonly sqlVm: { readonly resourceGroup: string; readonly name: string };
   readonly dataNsg: { readonly resourceGroup: string; readonly name: string };
   /** This region's vault: holds its SQL admin password. */
@@ -56,6 +58,10 @@ export interface AzureEngineTopology {
       }
     | { readonly kind: "trafficManager" };
   readonly sql: {
+    readonly availabilityGroup: string;
+    readonly databases: readonly string[];
+    /** Port of the database mirroring endpoint of every replica. */
+    readonly endpointPort: number;
     readonly port: number;
     readonly adminUser: string;
     /** Name of the admin password secret in each region's Key Vault. */

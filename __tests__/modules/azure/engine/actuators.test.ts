@@ -1,5 +1,6 @@
 import { armError, FakeAzure, fakeCredential, storageError, type RecordedRequest } from "./fake-azure";
 import { azureActuators } from "../../../../modules/azure/engine/clients";
+import { KeyVaultSqlLogins } from "../../../../modules/azure/engine/sql-credentials";
 import type { AzureEngineTopology } from "../../../../modules/azure/engine/topology";
 import type { DatabaseActuator } from "../../../../modules/core/failover/types";
 
@@ -17,6 +18,7 @@ const topology: AzureEngineTopology = {
       dns: { resourceGroup: "rg-shop-prod-weu-net", zone: "prod.shop.internal", record: "db", ttlSeconds: 30 },
       sqlHostLabel: "sql-weu",
       sqlAddress: "10.20.2.4",
+      sqlServerName: "shopweusql",
       sqlVm: { resourceGroup: "rg-shop-prod-weu", name: "vm-shop-weu-sql" },
       dataNsg: { resourceGroup: "rg-shop-prod-weu-net", name: "nsg-shop-prod-weu-data" },
       keyVaultName: "kvshopprodweu",
@@ -27,6 +29,7 @@ const topology: AzureEngineTopology = {
       dns: { resourceGroup: "rg-shop-prod-neu-net", zone: "prod.shop.internal", record: "db", ttlSeconds: 30 },
       sqlHostLabel: "sql-neu",
       sqlAddress: "10.21.2.4",
+      sqlServerName: "shopneusql",
       sqlVm: { resourceGroup: "rg-shop-prod-neu", name: "vm-shop-neu-sql" },
       dataNsg: { resourceGroup: "rg-shop-prod-neu-net", name: "nsg-shop-prod-neu-data" },
       keyVaultName: "kvshopprodneu",
@@ -46,7 +49,14 @@ const topology: AzureEngineTopology = {
     originGroup: "web",
     origins: { westeurope: "web-weu", northeurope: "web-neu" },
   },
-  sql: { port: 1433, adminUser: "sqladmin", adminSecret: "sql-admin-password" },
+  sql: {
+    availabilityGroup: "ag-shop",
+    databases: ["shopdb"],
+    endpointPort: 5022,
+    port: 1433,
+    adminUser: "sqladmin",
+    adminSecret: "sql-admin-password",
+  },
 };
 
 const unusedDatabase = {} as DatabaseActuator;
@@ -369,5 +379,40 @@ describe("notifier", () => {
     expect(log).toEqual([
       'DR-NOTICE {"level":"critical","subject":"failover started","detail":"westeurope unreachable for 120 s","environment":"prod","region":"northeurope"}',
     ]);
+  });
+});
+
+describe("SQL logins: each region's admin secret from that region's own vault", () => {
+  test("reads the secret once from the region's vault, over the Key Vault REST API, with a bearer token", async () => {
+    const azure = new FakeAzure().on("GET", /^\/secrets\/sql-admin-password$/, (r) =>
+      r.url.host === "kvshopprodneu.vault.azure.net"
+        ? {
+            status: 200,
+            body: { value: "s3cret", id: "https://kvshopprodneu.vault.azure.net/secrets/sql-admin-password/1" },
+          }
+        : armError(403, "Forbidden", "wrong vault"),
+    );
+    const logins = new KeyVaultSqlLogins(topology, fakeCredential, azure.httpClient());
+    await expect(logins.login("northeurope")).resolves.toEqual({
+      host: "10.21.2.4",
+      port: 1433,
+      user: "sqladmin",
+      password: "s3cret",
+    });
+    await logins.login("northeurope");
+    const get = only(azure.calls());
+    expect(get.query).toEqual({ "api-version": "7.5" });
+    expect(get.headers.authorization).toBe("Bearer fake-token");
+  });
+
+  test("fails with the vault's error and never caches a failure", async () => {
+    let allowed = false;
+    const azure = new FakeAzure().on("GET", /secrets/, () =>
+      allowed ? { status: 200, body: { value: "later" } } : armError(403, "Forbidden", "Caller is not authorized"),
+    );
+    const logins = new KeyVaultSqlLogins(topology, fakeCredential, azure.httpClient());
+    await expect(logins.login("westeurope")).rejects.toThrow(/kvshopprodweu \(westeurope\): HTTP 403/);
+    allowed = true;
+    await expect(logins.login("westeurope")).resolves.toMatchObject({ password: "later" });
   });
 });
