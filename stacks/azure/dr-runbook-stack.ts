@@ -9,7 +9,7 @@ import { engineSettingsFor } from "../../modules/core/failover/engine";
 import type { EngineSettings, MaintenanceWindow } from "../../modules/core/failover/types";
 import { commonTags, globalNames, regionNames } from "../../modules/core/naming";
 import { sqlVmPrivateAddress } from "../../modules/azure/database-dns";
-import type { AzureEngineTopology } from "../../modules/azure/engine/topology";
+import { ENGINE_FENCE_RULE, type AzureEngineTopology } from "../../modules/azure/engine/topology";
 import { enginePackageZip } from "../../modules/azure/engine/package";
 import { EngineAlerts } from "../../modules/azure/failover-alerts";
 import {
@@ -36,8 +36,6 @@ export interface AzureDrRunbookStackProps {
 
 const LOG_RETENTION_DAYS = 90;
 const SQL_PORT = 1433;
-/** The fence's NSG rule: priority 100 wins over the data NSG's allow rules (200 and up). */
-export const ENGINE_FENCE_RULE = { name: "dr-fence", priority: 100 } as const;
 
 const DAYS = ["Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"] as const;
 

@@ -1,4 +1,5 @@
 import type { FailoverEngine } from "../../core/failover/engine";
+import type { JournalActuator } from "../../core/failover/types";
 
 /**
  * The function app's two entry points (Azure Functions Node.js programming model v3: each
@@ -32,7 +33,7 @@ export interface FunctionResponse {
 /** How long one timer invocation monitors: the timer fires every minute; the lease covers overlaps. */
 export const MONITOR_WINDOW_MS = 50_000;
 
-export const OPERATIONS = ["failover", "switchover", "failback", "readiness", "lag", "primary", "tick"] as const;
+export const OPERATIONS = ["failover", "switchover", "failback", "readiness", "lag", "primary", "tick", "journal"] as const;
 export type Operation = (typeof OPERATIONS)[number];
 
 const json = (status: number, value: unknown): FunctionResponse => ({
@@ -52,6 +53,7 @@ export async function handleOperation(
   engine: OperableEngine,
   request: FunctionRequest,
   log: (line: string) => void,
+  journal?: Pick<JournalActuator, "read">,
 ): Promise<FunctionResponse> {
   const operation = request.params?.operation;
   if (!OPERATIONS.includes(operation as Operation)) {
@@ -90,6 +92,10 @@ export async function handleOperation(
         return json(200, { primary: await engine.primary() });
       case "tick":
         return json(200, await engine.tick());
+      case "journal":
+        // The operation in progress or the last one: how drills follow a failover's steps.
+        if (!journal) return json(404, { error: "this host has no journal to read" });
+        return json(200, await journal.read());
     }
   } catch (error) {
     const text = error instanceof Error ? error.message : String(error);

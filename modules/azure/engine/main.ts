@@ -4,7 +4,7 @@
  */
 import { ManagedIdentityCredential } from "@azure/identity";
 import { FailoverEngine } from "../../core/failover/engine";
-import type { EngineSettings } from "../../core/failover/types";
+import type { EngineSettings, JournalActuator } from "../../core/failover/types";
 import { azureActuators } from "./clients";
 import { azureDatabase } from "./database";
 import {
@@ -17,9 +17,14 @@ import {
 import { KeyVaultSqlLogins } from "./sql-credentials";
 import { parseTopology } from "./topology";
 
-let built: Promise<FailoverEngine> | undefined;
+interface Built {
+  readonly engine: FailoverEngine;
+  readonly journal: JournalActuator;
+}
 
-function engineFor(log: (line: string) => void): Promise<FailoverEngine> {
+let built: Promise<Built> | undefined;
+
+function engineFor(log: (line: string) => void): Promise<Built> {
   built ??= (async () => {
     const topology = parseTopology(process.env.DR_ENGINE_TOPOLOGY);
     const settingsJson = process.env.DR_ENGINE_SETTINGS;
@@ -33,7 +38,8 @@ function engineFor(log: (line: string) => void): Promise<FailoverEngine> {
       { credential },
       { database: azureDatabase(topology, logins, log), clock, log },
     );
-    return new FailoverEngine(settings, actuators, { owner: `${topology.actingRegion}-engine`, log });
+    const engine = new FailoverEngine(settings, actuators, { owner: `${topology.actingRegion}-engine`, log });
+    return { engine, journal: actuators.journal };
   })();
   // A failed build (a setting missing) is retried on the next invocation, not cached.
   built.catch(() => (built = undefined));
@@ -43,9 +49,10 @@ function engineFor(log: (line: string) => void): Promise<FailoverEngine> {
 const logOf = (context: FunctionContext) => (line: string) => context.log(line);
 
 export async function monitor(context: FunctionContext): Promise<void> {
-  await runMonitor(await engineFor(logOf(context)), () => Date.now());
+  await runMonitor((await engineFor(logOf(context))).engine, () => Date.now());
 }
 
 export async function operate(context: FunctionContext, request: FunctionRequest): Promise<FunctionResponse> {
-  return handleOperation(await engineFor(logOf(context)), request, logOf(context));
+  const { engine, journal } = await engineFor(logOf(context));
+  return handleOperation(engine, request, logOf(context), journal);
 }

@@ -1,3 +1,6 @@
+/** The fence's NSG rule: priority 100 wins over the data NSG's allow rules (200 and up). */
+export const ENGINE_FENCE_RULE = { name: "dr-fence", priority: 100 } as const;
+
 /**
  * What one region's failover engine acts on, as the dr-runbook stack writes it into the function
  * app's settings (`DR_ENGINE_TOPOLOGY`, JSON, nothing secret). Every name below is in the
