@@ -1,3 +1,5 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import type { AzureEngineTopology } from "../../../modules/azure/engine/topology";
 import {
   synthesized,
@@ -143,4 +145,29 @@ describe.each(cases)("regional independence of the $env engines", ({ variant, en
       }
     },
   );
+});
+
+describe("docs/azure-failover.md", () => {
+  const doc = readFileSync(join(__dirname, "../../../docs/azure-failover.md"), "utf8");
+  const rows = doc
+    .split("\n")
+    .filter((line) => line.startsWith("| "))
+    .map((line) => line.split("|").map((cell) => cell.trim()));
+
+  test.each(["trigger", "engine host", "lock", "journal", "probe", "promote", "repoint", "drain", "fence", "notify"])(
+    "lists the %s step with its control plane, data plane and whether it needs the failed region",
+    (step) => {
+      const row = rows.find((cells) => cells[1] === step);
+      expect(row).toBeDefined();
+      expect(row!.slice(2, 5).every((cell) => cell.length > 0)).toBe(true);
+      const needsFailed = row![5]!;
+      if (["lock", "journal", "promote", "repoint", "trigger", "engine host", "notify"].includes(step))
+        expect(needsFailed).toBe("no");
+    },
+  );
+
+  test("names every custom role the stack defines", () => {
+    const dr = synthesized("shipped").stack("prod-dr-runbook");
+    for (const role of dr.resources("azurerm_role_definition")) expect(doc).toContain(`…-${role.name}`);
+  });
 });
