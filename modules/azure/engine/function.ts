@@ -33,7 +33,16 @@ export interface FunctionResponse {
 /** How long one timer invocation monitors: the timer fires every minute; the lease covers overlaps. */
 export const MONITOR_WINDOW_MS = 50_000;
 
-export const OPERATIONS = ["failover", "switchover", "failback", "readiness", "lag", "primary", "tick", "journal"] as const;
+export const OPERATIONS = [
+  "failover",
+  "switchover",
+  "failback",
+  "readiness",
+  "lag",
+  "primary",
+  "tick",
+  "journal",
+] as const;
 export type Operation = (typeof OPERATIONS)[number];
 
 const json = (status: number, value: unknown): FunctionResponse => ({
