@@ -530,6 +530,8 @@ export class FailoverEngine {
         this.log(`${from} came back as primary before the promotion: demoted it first`);
       }
       await db.promote(to, "forced");
+      // The data-loss window: the target's own lag now if it can tell, else the one seen when choosing it.
+      if (before.lagSeconds !== undefined) run.op = { ...run.op!, lagAtPromotionSeconds: before.lagSeconds };
       const after = await db.status(to, t);
       if (after?.role !== "primary" || !after.writable) {
         throw new Error(

@@ -138,7 +138,7 @@ export class SqlServerActuator implements DatabaseActuator {
   }
 
   async status(region: string, timeoutMs: number): Promise<ReplicaStatus | undefined> {
-    const local = this.replica(region);
+    this.replica(region);
     let replicas: readonly SqlRow[];
     let databases: readonly SqlRow[];
     let writableRows: readonly SqlRow[];
@@ -150,7 +150,7 @@ export class SqlServerActuator implements DatabaseActuator {
       if (error instanceof SqlUnreachableError) return undefined;
       throw error;
     }
-    const mine = replicas.find((r) => sameServer(r["replica_server_name"], local.serverName));
+    const mine = replicas.find((r) => this.regionOf(r) === region);
     if (!mine) {
       // The instance answers but is not in the group (removed, or rebuilt and not yet joined).
       return {
@@ -163,9 +163,7 @@ export class SqlServerActuator implements DatabaseActuator {
       };
     }
     const role = ROLE[String(mine["role_desc"] ?? "").toUpperCase()] ?? "resolving";
-    const members = replicas
-      .map((r) => this.regionOf(r["replica_server_name"]))
-      .filter((r): r is string => r !== undefined);
+    const members = replicas.map((r) => this.regionOf(r)).filter((r): r is string => r !== undefined);
     const localDbs = databases.filter((d) => d["is_local"] === true || d["is_local"] === 1);
     const writableDbs = writableRows.filter((d) => d["state_desc"] === "ONLINE" && !truthy(d["is_read_only"]));
     const writable = role === "primary" && writableDbs.length === this.settings.databases.length;
@@ -181,7 +179,7 @@ export class SqlServerActuator implements DatabaseActuator {
     if (role !== "primary") return status;
     const secondaries: SecondaryView[] = [];
     for (const row of replicas) {
-      const other = this.regionOf(row["replica_server_name"]);
+      const other = this.regionOf(row);
       if (other === undefined || other === region) continue;
       const rows = databases.filter((d) => sameServer(d["replica_server_name"], row["replica_server_name"]));
       secondaries.push({
@@ -292,7 +290,7 @@ export class SqlServerActuator implements DatabaseActuator {
 
   private replicaStatesSql(): string {
     return (
-      `SELECT ar.replica_server_name, ars.role_desc, ars.is_local, ar.availability_mode_desc, ars.connected_state_desc ` +
+      `SELECT ar.replica_server_name, ar.endpoint_url, ars.role_desc, ars.is_local, ar.availability_mode_desc, ars.connected_state_desc ` +
       `FROM sys.availability_groups ag ` +
       `JOIN sys.availability_replicas ar ON ar.group_id = ag.group_id ` +
       `LEFT JOIN sys.dm_hadr_availability_replica_states ars ON ars.replica_id = ar.replica_id ` +
@@ -355,8 +353,13 @@ export class SqlServerActuator implements DatabaseActuator {
     return replica;
   }
 
-  private regionOf(serverName: unknown): string | undefined {
-    return Object.entries(this.settings.replicas).find(([, r]) => sameServer(serverName, r.serverName))?.[0];
+  /** The region of a replica row: by server name, else by the endpoint URL it was added with. */
+  private regionOf(row: SqlRow): string | undefined {
+    const entries = Object.entries(this.settings.replicas);
+    return (
+      entries.find(([, r]) => sameServer(row["replica_server_name"], r.serverName))?.[0] ??
+      entries.find(([, r]) => sameServer(row["endpoint_url"], r.endpointUrl))?.[0]
+    );
   }
 }
 

@@ -160,7 +160,12 @@ export interface StepRecord {
 export interface OperationRecord {
   readonly id: string;
   readonly kind: OperationKind;
+  /** failover, switchover: the old primary. failback: the region re-added. */
   readonly from: string;
+  /**
+   * failover, switchover: the new primary ("" until an emergency failover has chosen it).
+   * failback: the primary the region was added to.
+   */
   readonly to: string;
   readonly startedAt: number;
   readonly finishedAt?: number;

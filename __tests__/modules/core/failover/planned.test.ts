@@ -144,6 +144,26 @@ describe("failback after a re-seed", () => {
     expect(h.sim.fences.get(A)!.isolated).toBe(true);
   });
 
+  test("unfencing re-checks the region right before it, not only the journal's demote step", async () => {
+    const h = await failedOver();
+    h.sim.restart(A);
+    // The first run dies right after journaling that the region was demoted and added.
+    let added = false;
+    h.sim.crashAfter = (call) => {
+      if (call.method === "database.addReplica") added = true;
+      return added && call.method === "journal.write";
+    };
+    await expect(h.engine("first").failback(A)).rejects.toThrow(/crashed/);
+    expect(h.sim.journal().operation!.steps.find((s) => s.step === "add-replica")!.outcome).toBe("done");
+    h.sim.crashAfter = undefined;
+    // Before the re-run, someone made it writable again.
+    Object.assign(h.sim.replica(A), { role: "primary", writable: true });
+    h.sim.clock.advance(60_000);
+    await expect(h.engine("second").failback(A)).rejects.toThrow(/refusing to unfence/);
+    expect(h.sim.callsOf("fence.unfence")).toHaveLength(0);
+    expect(h.sim.violations).toEqual([]);
+  });
+
   test("a region that does not answer cannot be failed back", async () => {
     const h = await failedOver();
     await expect(h.engine().failback(A)).rejects.toThrow(/does not answer/);
@@ -159,6 +179,26 @@ describe("failback after a re-seed", () => {
     expect(h.sim.writablePrimaries()).toEqual([A]);
     expect([...h.sim.names.values()]).toEqual([A, A, A]);
     expect(await h.engine().primary()).toBe(A);
+  });
+
+  test("a stuck failback neither blocks detection nor an emergency failover", async () => {
+    const h = await failedOver(); // B is primary, A is out of the group and fenced
+    h.sim.restart(A);
+    h.sim.failures.set("database.addReplica", 1_000);
+    await expect(h.engine().failback(A)).rejects.toThrow(/add-replica/);
+    expect(h.sim.journal().operation!.kind).toBe("failback");
+    expect(h.sim.journal().operation!.outcome).toBeUndefined();
+    // Now the new primary fails: the ticks still detect it and fail over to C.
+    h.sim.regionDown(B);
+    const engine = h.engine("monitor");
+    let result;
+    for (let i = 0; i < 20; i++) {
+      result = await engine.tick();
+      if (result.kind === "failed-over") break;
+      h.sim.clock.advance(5_000);
+    }
+    expect(result).toMatchObject({ kind: "failed-over", operation: { from: B, to: C } });
+    expect(h.sim.writablePrimaries()).toEqual([C]);
   });
 
   test("the primary itself cannot be failed back", async () => {

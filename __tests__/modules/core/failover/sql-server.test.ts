@@ -355,6 +355,38 @@ describe("SQL Server actuator: status and probe", () => {
     });
   });
 
+  test("a replica whose server name is not configured is recognised by the endpoint URL it was added with", async () => {
+    const client = primaryClient({ neu: 3, sdc: 4 });
+    const sql = actuator(client, {
+      replicas: {
+        ...settings.replicas,
+        northeurope: { ...settings.replicas["northeurope"]!, serverName: "EC2AMAZ-UNKNOWN" },
+      },
+    });
+    client.answers[0] = {
+      match: replicaQuery,
+      rows: [
+        {
+          replica_server_name: "SQLWEU",
+          endpoint_url: "TCP://sql-weu.internal:5022",
+          role_desc: "PRIMARY",
+          is_local: true,
+          availability_mode_desc: "ASYNCHRONOUS_COMMIT",
+        },
+        {
+          replica_server_name: "SQLNEU",
+          endpoint_url: "tcp://SQL-NEU.internal:5022",
+          role_desc: "SECONDARY",
+          is_local: false,
+          availability_mode_desc: "ASYNCHRONOUS_COMMIT",
+        },
+      ],
+    };
+    const status = await sql.status("westeurope", 1_000);
+    expect(status!.members).toEqual(["westeurope", "northeurope"]);
+    expect(status!.secondaries!.map((s) => s.region)).toEqual(["northeurope"]);
+  });
+
   test("an instance that is not in the group reports not-joined; one that does not answer reports nothing", async () => {
     const client = new RecordingClient().answer(replicaQuery, []).answer(databaseQuery, []).answer(writableQuery, []);
     expect(await actuator(client).status("westeurope", 1_000)).toMatchObject({
