@@ -63,10 +63,20 @@ describe("configuration ranges versus the providers' validation", () => {
       .filter((s) => s.name.startsWith(`${env.environment}-`))
       .flatMap((s) => s.resources(entry.resourceType));
     expect(resources.length).toBeGreaterThan(0);
-    const expected = entry.field.split(".").reduce<unknown>((v, k) => (v as Record<string, unknown>)[k], env);
-    for (const resource of resources) {
-      const value = read(resource.values, entry.argument);
-      expect(value).toEqual({ state: "known", value: expected });
+    const field = (from: unknown, path: string) =>
+      path.split(".").reduce<unknown>((v, k) => (v as Record<string, unknown> | undefined)?.[k], from);
+    for (const stack of Object.values(app.stacks).filter((s) => s.name.startsWith(`${env.environment}-`))) {
+      // A region's own SQL patch window (staggered so no two regions patch at once) takes
+      // precedence over the environment's in that region's stack.
+      const regionIndex = /-region-(\d+)$/.exec(stack.name)?.[1];
+      const region = regionIndex === undefined ? undefined : env.regions[Number(regionIndex) - 1];
+      const override = entry.field.startsWith("sql.patchWindow.")
+        ? field(region, `sqlPatchWindow.${entry.field.slice("sql.patchWindow.".length)}`)
+        : undefined;
+      const expected = override ?? field(env, entry.field);
+      for (const resource of stack.resources(entry.resourceType)) {
+        expect(read(resource.values, entry.argument)).toEqual({ state: "known", value: expected });
+      }
     }
   });
 });

@@ -34,7 +34,8 @@ export const VARIANTS: Record<string, () => EnvironmentConfig[]> = {
     env.regions.push({
       location: "swedencentral",
       addressSpace: "10.32.0.0/16",
-      subnets: { web: "10.32.1.0/24", data: "10.32.2.0/24" },
+      subnets: { web: "10.32.1.0/24", data: "10.32.2.0/24", engine: "10.32.3.0/27" },
+      sqlPatchWindow: { dayOfWeek: "Sunday", startHour: 6, durationMinutes: 60 },
     });
     return [env];
   },

@@ -18,13 +18,14 @@ describe("rto command", () => {
     expect(text).toMatch(/^## Recovery model: staging \(config\/staging.yaml\)/);
     expect(text).toContain("| database | Confirmation window (primary must stay down) | 300 |");
     expect(text).toContain("Within the objectives (RTO 7200 s, RPO 900 s).");
+    expect(text).toMatch(/Overhead beyond the confirmation window: \*\*2 min 35 s\*\* \(155 s\)/);
   });
 
   test("marks an environment whose model exceeds its RTO objective", () => {
     const config = staging();
-    const result = evaluate("config/staging.yaml", { ...config, dr: { ...config.dr, rtoMinutes: 10 } });
+    const result = evaluate("config/staging.yaml", { ...config, dr: { ...config.dr, rtoMinutes: 5 } });
     expect(result.withinObjectives).toBe(false);
-    expect(renderRto(result)).toContain("**Exceeds the objectives** (RTO 600 s");
+    expect(renderRto(result)).toContain("**Exceeds the objectives** (RTO 300 s");
   });
 
   test("reads --env, --json and --config-dir", () => {

@@ -1,111 +1,95 @@
-import type { AutomationAccount } from "@cdktf/provider-azurerm/lib/automation-account";
-import { AutomationWebhook } from "@cdktf/provider-azurerm/lib/automation-webhook";
+import type { ApplicationInsights } from "@cdktf/provider-azurerm/lib/application-insights";
 import { MonitorActionGroup } from "@cdktf/provider-azurerm/lib/monitor-action-group";
 import { MonitorMetricAlert } from "@cdktf/provider-azurerm/lib/monitor-metric-alert";
+import { MonitorScheduledQueryRulesAlertV2 } from "@cdktf/provider-azurerm/lib/monitor-scheduled-query-rules-alert-v2";
 import type { ResourceGroup } from "@cdktf/provider-azurerm/lib/resource-group";
 import { Construct } from "constructs";
+import { NOTICE_PREFIX } from "./engine/notifier";
 
-export interface FailoverAlertsProps {
+export interface EngineAlertsProps {
+  /** The engine's resource group: the alerts live and evaluate in the engine's region. */
   readonly resourceGroup: ResourceGroup;
+  readonly insights: ApplicationInsights;
+  /** Name of the monitor function, whose invocations prove the engine runs. */
+  readonly monitorFunction: string;
   readonly actionGroupName: string;
   readonly emails: readonly string[];
-  /** When set, a SQL VM outage starts this runbook (automatic failover). */
-  readonly automaticFailover?: {
-    readonly account: AutomationAccount;
-    readonly runbookName: string;
-    /** ISO date the webhook stops working. */
-    readonly webhookExpiresOn: string;
-  };
-  /** SQL VMs watched for availability, keyed by region code. */
-  readonly sqlVms: Readonly<Record<string, string>>;
-  /** Front Door profile whose origin health is watched (absent for Traffic Manager). */
+  /** Front Door profile whose origin health pages people too (one region carries it). */
   readonly frontDoorProfileId?: string;
   readonly tags: Record<string, string>;
 }
 
 /**
- * Alerts that start recovery. A SQL VM that stops reporting availability fires within a
- * minute; with automatic failover the action group starts the failover runbook through a
- * webhook, and the runbook itself waits out the confirmation window (a secondary's outage only
- * pages people: the runbook checks which VM is primary). Origin health pages people too:
- * the global load balancer already steers traffic away on its own.
+ * How one region's engine reaches people, all inside that region: the engine writes notices
+ * to its log (LogNotifier), a log search alert on that log pages the region's action group.
+ * Nothing here starts a failover: detection is the engine's own SQL probes, not an alert on a
+ * VM metric (which fires on every patch reboot and never when only SQL Server is down).
+ * A second alert fires when the monitor function stops running, so a silent engine is noticed.
  */
-export class FailoverAlerts extends Construct {
+export class EngineAlerts extends Construct {
   readonly actionGroup: MonitorActionGroup;
-  readonly notifyGroup: MonitorActionGroup;
 
-  constructor(scope: Construct, id: string, props: FailoverAlertsProps) {
+  constructor(scope: Construct, id: string, props: EngineAlertsProps) {
     super(scope, id);
     const rg = props.resourceGroup;
-    const emailReceiver = props.emails.map((email, i) => ({
-      name: `oncall-${i + 1}`,
-      emailAddress: email,
-      useCommonAlertSchema: true,
-    }));
-
-    this.notifyGroup = new MonitorActionGroup(this, "notify", {
-      name: `${props.actionGroupName}-notify`,
-      resourceGroupName: rg.name,
-      shortName: "dr-notify",
-      emailReceiver,
-      tags: props.tags,
-    });
-
-    let automationRunbookReceiver: ConstructorParameters<typeof MonitorActionGroup>[2]["automationRunbookReceiver"];
-    if (props.automaticFailover) {
-      const auto = props.automaticFailover;
-      const webhook = new AutomationWebhook(this, "failover-webhook", {
-        name: "alert-failover",
-        resourceGroupName: rg.name,
-        automationAccountName: auto.account.name,
-        runbookName: auto.runbookName,
-        expiryTime: `${auto.webhookExpiresOn}T00:00:00Z`,
-        enabled: true,
-      });
-      automationRunbookReceiver = [
-        {
-          name: "start-failover",
-          automationAccountId: auto.account.id,
-          runbookName: auto.runbookName,
-          webhookResourceId: webhook.id,
-          serviceUri: webhook.uri,
-          isGlobalRunbook: false,
-          useCommonAlertSchema: true,
-        },
-      ];
-    }
-    this.actionGroup = new MonitorActionGroup(this, "failover", {
+    this.actionGroup = new MonitorActionGroup(this, "notify", {
       name: props.actionGroupName,
       resourceGroupName: rg.name,
-      shortName: "dr-failover",
-      emailReceiver,
-      automationRunbookReceiver,
+      shortName: "dr-engine",
+      emailReceiver: props.emails.map((email, i) => ({
+        name: `oncall-${i + 1}`,
+        emailAddress: email,
+        useCommonAlertSchema: true,
+      })),
+      tags: props.tags,
+    });
+    const placement = { resourceGroupName: rg.name, location: rg.location, scopes: [props.insights.id] };
+    const action = { actionGroups: [this.actionGroup.id] };
+
+    new MonitorScheduledQueryRulesAlertV2(this, "engine-notice", {
+      ...placement,
+      name: `${props.actionGroupName}-notice`,
+      description: "The failover engine reported a warning or a critical event (failover, fence, lag, lost lease)",
+      severity: 1,
+      evaluationFrequency: "PT1M",
+      windowDuration: "PT5M",
+      criteria: [
+        {
+          query: [
+            "traces",
+            `| where message startswith "${NOTICE_PREFIX.trim()}"`,
+            `| extend notice = parse_json(substring(message, ${NOTICE_PREFIX.length}))`,
+            '| where tostring(notice.level) in ("warning", "critical")',
+          ].join("\n"),
+          timeAggregationMethod: "Count",
+          operator: "GreaterThan",
+          threshold: 0,
+        },
+      ],
+      action,
+      autoMitigationEnabled: false,
       tags: props.tags,
     });
 
-    for (const [code, vmId] of Object.entries(props.sqlVms)) {
-      new MonitorMetricAlert(this, `sql-vm-down-${code}`, {
-        name: `sql-vm-unavailable-${code}`,
-        resourceGroupName: rg.name,
-        scopes: [vmId],
-        description: `SQL VM in ${code} is unavailable: if it is the primary, failover starts after the confirmation window`,
-        severity: 0,
-        frequency: "PT1M",
-        windowSize: "PT1M",
-        autoMitigate: true,
-        criteria: [
-          {
-            metricNamespace: "Microsoft.Compute/virtualMachines",
-            metricName: "VmAvailabilityMetric",
-            aggregation: "Average",
-            operator: "LessThan",
-            threshold: 1,
-          },
-        ],
-        action: [{ actionGroupId: this.actionGroup.id }],
-        tags: props.tags,
-      });
-    }
+    new MonitorScheduledQueryRulesAlertV2(this, "engine-silent", {
+      ...placement,
+      name: `${props.actionGroupName}-silent`,
+      description: "The failover engine's monitor has not run for 5 minutes: this region detects no outage",
+      severity: 1,
+      evaluationFrequency: "PT5M",
+      windowDuration: "PT5M",
+      criteria: [
+        {
+          query: `requests\n| where operation_Name =~ "${props.monitorFunction}"`,
+          timeAggregationMethod: "Count",
+          operator: "LessThan",
+          threshold: 1,
+        },
+      ],
+      action,
+      autoMitigationEnabled: true,
+      tags: props.tags,
+    });
 
     if (props.frontDoorProfileId) {
       new MonitorMetricAlert(this, "origin-health", {
@@ -125,7 +109,7 @@ export class FailoverAlerts extends Construct {
             threshold: 100,
           },
         ],
-        action: [{ actionGroupId: this.notifyGroup.id }],
+        action: [{ actionGroupId: this.actionGroup.id }],
         tags: props.tags,
       });
     }

@@ -44,15 +44,21 @@ export interface RegionalNetworkProps {
     readonly webNsg: string;
     readonly dataNsg: string;
     readonly natGateway: string;
+    readonly engineSubnet: string;
+    readonly engineNsg: string;
   };
   readonly addressSpace: string;
   readonly webSubnetPrefix: string;
   readonly dataSubnetPrefix: string;
+  /** The failover engine's function app integrates here (delegated to Microsoft.App/environments). */
+  readonly engineSubnetPrefix: string;
   readonly webIngress: WebIngress;
   /** Web subnets of every region (this one included): the only sources of SQL traffic. */
   readonly allWebSubnetPrefixes: readonly string[];
   /** Data subnets of every region: the only peers of the replication endpoint. */
   readonly allDataSubnetPrefixes: readonly string[];
+  /** Engine subnets of every region: each region's engine probes and drives every SQL Server. */
+  readonly allEngineSubnetPrefixes: readonly string[];
   readonly replicationPort: number;
   readonly tags: Record<string, string>;
 }
@@ -76,6 +82,7 @@ export class RegionalNetwork extends Construct {
   readonly dataSubnet: Subnet;
   readonly webNsg: NetworkSecurityGroup;
   readonly dataNsg: NetworkSecurityGroup;
+  readonly engineSubnet: Subnet;
 
   constructor(scope: Construct, id: string, props: RegionalNetworkProps) {
     super(scope, id);
@@ -104,6 +111,24 @@ export class RegionalNetwork extends Construct {
       });
     this.webSubnet = subnet("web-subnet", props.names.webSubnet, props.webSubnetPrefix, privateLink);
     this.dataSubnet = subnet("data-subnet", props.names.dataSubnet, props.dataSubnetPrefix, false);
+    this.engineSubnet = new Subnet(this, "engine-subnet", {
+      name: props.names.engineSubnet,
+      resourceGroupName: rg.name,
+      virtualNetworkName: this.network.name,
+      addressPrefixes: [props.engineSubnetPrefix],
+      // The engine's state and secrets are reached privately; storage and Key Vault firewalls admit it.
+      serviceEndpoints: ["Microsoft.KeyVault", "Microsoft.Storage"],
+      defaultOutboundAccessEnabled: false,
+      delegation: [
+        {
+          name: "flex-consumption",
+          serviceDelegation: {
+            name: "Microsoft.App/environments",
+            actions: ["Microsoft.Network/virtualNetworks/subnets/join/action"],
+          },
+        },
+      ],
+    });
 
     this.webNsg = new NetworkSecurityGroup(this, "web-nsg", {
       ...placement,
@@ -209,7 +234,31 @@ export class RegionalNetwork extends Construct {
       destinationAddressPrefix: props.dataSubnetPrefix,
       destinationPortRange: String(props.replicationPort),
     });
+    rule(this.dataNsg, "data-allow-sql-from-engines", {
+      name: "allow-sql-from-failover-engines",
+      description: "SQL Server from the failover engines of every region (probes, promotion, demotion)",
+      priority: DATA_ALLOW_PRIORITY + 20,
+      direction: "Inbound",
+      access: "Allow",
+      protocol: "Tcp",
+      sourceAddressPrefixes: [...props.allEngineSubnetPrefixes],
+      sourcePortRange: "*",
+      destinationAddressPrefix: props.dataSubnetPrefix,
+      destinationPortRange: SQL_PORT,
+    });
     rule(this.dataNsg, "data-deny-all", denyAllInbound);
+
+    // The engine only calls out; nothing may connect into its subnet.
+    const engineNsg = new NetworkSecurityGroup(this, "engine-nsg", {
+      ...placement,
+      name: props.names.engineNsg,
+      tags: props.tags,
+    });
+    rule(engineNsg, "engine-deny-all", denyAllInbound);
+    new SubnetNetworkSecurityGroupAssociation(this, "engine-nsg-association", {
+      subnetId: this.engineSubnet.id,
+      networkSecurityGroupId: engineNsg.id,
+    });
 
     new SubnetNetworkSecurityGroupAssociation(this, "web-nsg-association", {
       subnetId: this.webSubnet.id,
@@ -241,6 +290,7 @@ export class RegionalNetwork extends Construct {
     for (const [key, subnetResource] of [
       ["web", this.webSubnet],
       ["data", this.dataSubnet],
+      ["engine", this.engineSubnet],
     ] as const) {
       new SubnetNatGatewayAssociation(this, `${key}-nat-association`, {
         subnetId: subnetResource.id,

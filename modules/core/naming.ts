@@ -38,8 +38,10 @@ export function regionNames(env: NameSource, location: string) {
     network: `vnet-${base}`,
     webSubnet: "snet-web",
     dataSubnet: "snet-data",
+    engineSubnet: "snet-engine",
     webNsg: `nsg-${base}-web`,
     dataNsg: `nsg-${base}-data`,
+    engineNsg: `nsg-${base}-engine`,
     natGateway: `ng-${base}`,
     webLoadBalancer: `lbe-${base}-web`,
     webPublicIp: `pip-${base}-web`,
@@ -58,6 +60,14 @@ export function regionNames(env: NameSource, location: string) {
     recoveryVault: `rsv-${base}`,
     /** Host name of this region's SQL VM in the private zone. */
     sqlHostLabel: `sql-${code}`,
+    /** The failover engine of this region (dr-runbook stack): resource group, app, identity, state. */
+    engineResourceGroup: `rg-${base}-dr`,
+    engineApp: `func-${base}-dr`,
+    enginePlan: `asp-${base}-dr`,
+    engineIdentity: `id-${base}-dr`,
+    engineStorage: `st${compact}dr`,
+    engineInsights: `appi-${base}-dr`,
+    engineLogs: `log-${base}-dr`,
   };
 }
 

@@ -7,10 +7,12 @@ import type { EnvironmentConfig } from "./config/schema";
  * Two things recover in parallel after the primary region fails:
  * - traffic: the global load balancer's probes mark the region's web tier unhealthy and it
  *   stops routing there;
- * - the database: an alert sees the primary SQL VM down, the confirmation window passes, the
- *   failover runbook starts, forces the secondary to primary, repoints the database name and
- *   the web servers reconnect once the record's TTL has passed.
- * The modeled RTO is the longer of the two paths; each phase is its worst case.
+ * - the database: the failover engine of the region that takes over sees the primary's SQL
+ *   service down (its own login-and-query probes), the confirmation window passes, the engine
+ *   acts, forces its region's secondary to primary, repoints every surviving region's database
+ *   name and the web servers reconnect once the record's TTL has passed.
+ * The modeled RTO is the longer of the two paths; each phase is its worst case. The overhead is
+ * the RTO minus the confirmation window the user chose: what the machinery itself costs.
  */
 
 export type RecoveryPath = "traffic" | "database";
@@ -32,11 +34,11 @@ export interface RecoveryModelInputs {
   /** Seconds until clients follow the load balancer's decision (DNS TTL for DNS-based balancers, 0 for anycast/proxy). */
   readonly loadBalancerSwitchSeconds: number;
   readonly loadBalancerBasis: string;
-  /** Seconds from the primary database failing to the alert that can start failover. */
+  /** Seconds from the primary database failing to the engine's first failed probe. */
   readonly databaseDetectionSeconds: number;
   readonly databaseDetectionBasis: string;
   readonly confirmationSeconds: number;
-  /** Seconds for the runbook job to be scheduled and start running. */
+  /** Seconds from the confirmation window closing to the engine acting (a run picking it up). */
   readonly runbookStartSeconds: number;
   readonly runbookStartBasis: string;
   /** Seconds to force the secondary to primary and bring its databases online. */
@@ -56,6 +58,8 @@ export interface RecoveryModel {
   readonly databaseSeconds: number;
   /** max(trafficSeconds, databaseSeconds). */
   readonly rtoSeconds: number;
+  /** rtoSeconds minus the confirmation window: the time the failover machinery itself adds. */
+  readonly overheadSeconds: number;
   readonly rpoSeconds: number;
 }
 
@@ -79,7 +83,7 @@ export function modelRecovery(inputs: RecoveryModelInputs): RecoveryModel {
     {
       id: "database-detection",
       path: "database",
-      label: "Alert sees the primary database down",
+      label: "Engine probes see the primary database down",
       seconds: inputs.databaseDetectionSeconds,
       basis: inputs.databaseDetectionBasis,
     },
@@ -93,7 +97,7 @@ export function modelRecovery(inputs: RecoveryModelInputs): RecoveryModel {
     {
       id: "runbook-start",
       path: "database",
-      label: "Failover runbook starts",
+      label: "Engine acts (the run that closes the window)",
       seconds: inputs.runbookStartSeconds,
       basis: inputs.runbookStartBasis,
     },
@@ -109,7 +113,7 @@ export function modelRecovery(inputs: RecoveryModelInputs): RecoveryModel {
       path: "database",
       label: "Database name repointed; old answer expires",
       seconds: inputs.dnsTtlSeconds,
-      basis: "TTL of the database endpoint record",
+      basis: "TTL of each region's own database record (sql.dnsTtlSeconds)",
     },
     {
       id: "reconnect",
@@ -122,11 +126,13 @@ export function modelRecovery(inputs: RecoveryModelInputs): RecoveryModel {
   const sum = (path: RecoveryPath) => phases.filter((p) => p.path === path).reduce((total, p) => total + p.seconds, 0);
   const trafficSeconds = sum("traffic");
   const databaseSeconds = sum("database");
+  const rtoSeconds = Math.max(trafficSeconds, databaseSeconds);
   return {
     phases,
     trafficSeconds,
     databaseSeconds,
-    rtoSeconds: Math.max(trafficSeconds, databaseSeconds),
+    rtoSeconds,
+    overheadSeconds: Math.max(0, rtoSeconds - inputs.confirmationSeconds),
     rpoSeconds: inputs.replicationLagBoundSeconds,
   };
 }
@@ -137,12 +143,18 @@ export function modelRecovery(inputs: RecoveryModelInputs): RecoveryModel {
  */
 export const PLATFORM_FIGURES = {
   azure: {
-    databaseDetectionSeconds: 180,
-    databaseDetectionBasis: "VM availability metric alert: 1-min window, 1-min evaluation, up to 1 min delivery",
-    runbookStartSeconds: 300,
-    runbookStartBasis: "Azure Automation cloud job queueing and sandbox start (observed minutes; 5 min budget)",
-    promotionSeconds: 120,
-    promotionBasis: "FORCE_FAILOVER_ALLOW_DATA_LOSS plus database recovery on the secondary",
+    // The engine in every region (modules/azure/failover-host.ts): a Flex Consumption timer every
+    // minute runs a 50 s monitor that probes every 5 s with a 3 s timeout, on an always-ready
+    // instance (no cold start); its detector state lives in the journal between runs.
+    databaseDetectionSeconds: 20,
+    databaseDetectionBasis:
+      "engine's first failed TDS probe: at most the 10 s gap between one minute's 50 s monitor and the next, one 5 s probe interval and its 3 s timeout (always-ready instance: no cold start); rounded up",
+    runbookStartSeconds: 15,
+    runbookStartBasis:
+      "the engine acts in the run whose probe closes the window: worst case the window closes in the 10 s gap between runs, plus the blob lease (< 1 s) and the journal read; rounded up",
+    promotionSeconds: 60,
+    promotionBasis:
+      "FORCE_FAILOVER_ALLOW_DATA_LOSS sent over TDS by the engine (no Run Command, no Automation job) plus database recovery of at most the lag bound's redo",
   },
   aws: {
     // The engine's own TDS probes (modules/aws/failover-host.ts): a schedule every minute runs a
@@ -230,6 +242,7 @@ export function renderRecoveryTable(model: RecoveryModel, rtoObjectiveSeconds?: 
     "",
     `Modeled RTO: **${formatDuration(model.rtoSeconds)}** (${model.rtoSeconds} s)` +
       (rtoObjectiveSeconds === undefined ? "" : ` against an objective of ${formatDuration(rtoObjectiveSeconds)}`),
+    `Overhead beyond the confirmation window: **${formatDuration(model.overheadSeconds)}** (${model.overheadSeconds} s)`,
     `Data-loss bound (RPO): **${model.rpoSeconds} s** of asynchronous replication lag`,
   ];
   return lines.join("\n");

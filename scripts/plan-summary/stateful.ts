@@ -30,6 +30,7 @@ export const STATEFUL_RESOURCE_TYPES: ReadonlySet<string> = new Set([
   "aws_route53_zone",
   "aws_route53_record",
   "aws_backup_vault",
+  "aws_dynamodb_table",
   // Generated credentials: a new password or key forces new VMs (admin_password is ForceNew).
   "random_password",
   "tls_private_key",

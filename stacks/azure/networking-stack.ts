@@ -4,7 +4,7 @@ import type { Construct } from "constructs";
 import type { AzureEnvironmentConfig } from "../../modules/core/config/schema";
 import { commonTags, globalNames, regionCode, regionNames } from "../../modules/core/naming";
 import { ApplicationLogin } from "../../modules/azure/application-login";
-import { DatabaseDns } from "../../modules/azure/database-dns";
+import { DatabaseDns, sqlVmPrivateAddress } from "../../modules/azure/database-dns";
 import { NetworkPeeringMesh } from "../../modules/azure/network-peering";
 import { RegionalNetwork, webIngressFor } from "../../modules/azure/regional-network";
 import { EnvironmentStack } from "../base-stack";
@@ -14,17 +14,19 @@ export interface RegionNetworkContract {
   readonly location: string;
   readonly code: string;
   readonly network: RegionalNetwork;
+  /** This region's copy of the database name (zone in this region, linked only to its VNet). */
+  readonly databaseDns: DatabaseDns;
 }
 
 /**
- * `<env>-networking`: every region's VNet, subnets and NSGs, the peering mesh, and the private
- * DNS zone with the database endpoint name. Region stacks place their VMs in these subnets.
+ * `<env>-networking`: every region's VNet, subnets and NSGs, the peering mesh, and each
+ * region's own copy of the private DNS zone with the database endpoint name. Region stacks
+ * place their VMs in these subnets.
  */
 export class AzureNetworkingStack extends EnvironmentStack {
   readonly regions: RegionNetworkContract[];
-  /** Holds the DNS zone; placed in the initial secondary region (see below). */
+  /** Holds the global load balancer; placed in the initial secondary region (see below). */
   readonly globalResourceGroup: ResourceGroup;
-  readonly databaseDns: DatabaseDns;
   /** The web tier's one SQL login of the environment (password and SID), stored by every region stack. */
   readonly applicationLogin: ApplicationLogin;
 
@@ -35,6 +37,7 @@ export class AzureNetworkingStack extends EnvironmentStack {
     const tags = commonTags(env);
     const global = globalNames(env);
 
+    const primary = regionNames(env, env.failover.activeDatabaseRegion);
     this.regions = env.regions.map((region) => {
       const names = regionNames(env, region.location);
       const code = regionCode(env, region.location);
@@ -49,13 +52,31 @@ export class AzureNetworkingStack extends EnvironmentStack {
         addressSpace: region.addressSpace,
         webSubnetPrefix: region.subnets.web,
         dataSubnetPrefix: region.subnets.data,
+        engineSubnetPrefix: region.subnets.engine,
         webIngress: webIngressFor(env),
         allWebSubnetPrefixes: env.regions.map((r) => r.subnets.web),
         allDataSubnetPrefixes: env.regions.map((r) => r.subnets.data),
+        allEngineSubnetPrefixes: env.regions.map((r) => r.subnets.engine),
         replicationPort: env.sql.replication.endpointPort,
         tags,
       });
-      return { location: region.location, code, network };
+      // The zone's control plane is its resource group's region: this region's, so repointing
+      // this region's name never needs another region.
+      const databaseDns = new DatabaseDns(this, `database-dns-${code}`, {
+        resourceGroup: rg,
+        zoneName: global.privateZone,
+        network: network.network,
+        recordName: global.databaseRecord,
+        initialPrimaryHostLabel: primary.sqlHostLabel,
+        peerSqlHosts: Object.fromEntries(
+          env.regions
+            .filter((peer) => peer.location !== region.location)
+            .map((peer) => [regionNames(env, peer.location).sqlHostLabel, sqlVmPrivateAddress(peer.subnets.data)]),
+        ),
+        ttlSeconds: env.sql.dnsTtlSeconds,
+        tags,
+      });
+      return { location: region.location, code, network, databaseDns };
     });
 
     new NetworkPeeringMesh(
@@ -69,22 +90,11 @@ export class AzureNetworkingStack extends EnvironmentStack {
     );
 
     // A resource group's metadata lives in its region, and Azure cannot change resources whose
-    // group's region is down. The runbooks must repoint DNS exactly when the initial primary
-    // region fails, so the shared resources live in the initial secondary region.
+    // group's region is down. Front Door's profile must stay manageable exactly when the initial
+    // primary region fails, so the shared resources live in the initial secondary region.
     this.globalResourceGroup = new ResourceGroup(this, "global-rg", {
       name: global.globalResourceGroup,
       location: env.regions[1].location,
-      tags,
-    });
-
-    const primary = regionNames(env, env.failover.activeDatabaseRegion);
-    this.databaseDns = new DatabaseDns(this, "database-dns", {
-      resourceGroup: this.globalResourceGroup,
-      zoneName: global.privateZone,
-      networks: Object.fromEntries(this.regions.map((r) => [r.code, r.network.network])),
-      recordName: global.databaseRecord,
-      initialPrimaryHostLabel: primary.sqlHostLabel,
-      ttlSeconds: env.sql.dnsTtlSeconds,
       tags,
     });
     // Generated once per environment, here because every region stack already reads this stack.

@@ -4,11 +4,11 @@ import { RoleAssignment } from "@cdktf/provider-azurerm/lib/role-assignment";
 import { RandomProvider } from "@cdktf/provider-random/lib/provider";
 import { TlsProvider } from "@cdktf/provider-tls/lib/provider";
 import type { Construct } from "constructs";
-import { hostAddress, parseCidr, type Cidr } from "../../modules/core/cidr";
 import type { AzureEnvironmentConfig } from "../../modules/core/config/schema";
 import { webBehindPrivateLink, type AzureRegionConfig } from "../../modules/core/config/schema-azure";
 import { commonTags, regionNames } from "../../modules/core/naming";
 import { ApplicationLoginSetup } from "../../modules/azure/application-login";
+import { sqlVmPrivateAddress } from "../../modules/azure/database-dns";
 import { RegionVault } from "../../modules/azure/region-vault";
 import { SqlServerVm } from "../../modules/azure/sql-server-vm";
 import { VmBackup } from "../../modules/azure/vm-backup";
@@ -31,9 +31,6 @@ export interface AzureRegionStackProps {
 /** Secret (in every region's vault) with the password of the environment's application login. */
 export const APPLICATION_PASSWORD_SECRET = "sql-app-password";
 
-/** Azure reserves the first four addresses of a subnet; the SQL VM takes the next one. */
-const SQL_VM_ADDRESS_OFFSET = 4;
-
 /**
  * `<env>-region-N`: one region's application, identical in every region: the web tier behind
  * its regional load balancer, the SQL VM, the region's Key Vault with generated credentials,
@@ -50,7 +47,7 @@ export class AzureRegionStack extends EnvironmentStack {
   readonly backup: VmBackup;
 
   constructor(scope: Construct, name: string, props: AzureRegionStackProps) {
-    const { env, region, networking, network } = props;
+    const { env, region, network, networking } = props;
     super(scope, name, env);
     azureProvider(this);
     new RandomProvider(this, "random");
@@ -67,19 +64,22 @@ export class AzureRegionStack extends EnvironmentStack {
       resourceGroup: this.resourceGroup,
       name: names.keyVault,
       client,
-      // The region's own subnets, and every other region's data subnet: the replication set-up
-      // on each SQL VM reads its peers' public endpoint certificates from their vaults (RBAC
-      // still limits who reads what: the web tier reads one secret of its own region's vault).
+      // The region's own subnets; every other region's data subnet (the replication set-up on each
+      // SQL VM reads its peers' public endpoint certificates from their vaults); and every region's
+      // engine subnet (each region's failover engine reads this region's SQL login to act on its
+      // SQL Server). RBAC still limits who reads what: the web tier reads one secret of this vault.
       allowedSubnetIds: [
         network.network.webSubnet.id,
         network.network.dataSubnet.id,
         ...networking.regions.filter((r) => r.code !== network.code).map((r) => r.network.dataSubnet.id),
+        ...networking.regions.map((r) => r.network.engineSubnet.id),
       ],
       allowedIpRanges: env.management.allowedIpRanges,
       tags,
     });
 
-    const databaseHost = networking.databaseDns.endpointFqdn;
+    // Every region's copy of the zone names the database the same; this region resolves its own.
+    const databaseHost = network.databaseDns.endpointFqdn;
     // The one application credential of the environment, in this region's vault.
     const login = networking.applicationLogin;
     const applicationSecret = this.vault.secret(APPLICATION_PASSWORD_SECRET, login.password.result);
@@ -107,13 +107,14 @@ export class AzureRegionStack extends EnvironmentStack {
     this.sql = new SqlServerVm(this, "sql", {
       resourceGroup: this.resourceGroup,
       subnetId: network.network.dataSubnet.id,
-      privateIpAddress: hostAddress(parseCidr(region.subnets.data) as Cidr, SQL_VM_ADDRESS_OFFSET),
+      privateIpAddress: sqlVmPrivateAddress(region.subnets.data),
       vault: this.vault,
-      config: env.sql,
+      // Patch windows are staggered per region (validated): never two SQL VMs down at once.
+      config: { ...env.sql, patchWindow: region.sqlPatchWindow ?? env.sql.patchWindow },
       names,
       privateZone: {
-        name: networking.databaseDns.zone.name,
-        resourceGroupName: networking.databaseDns.zone.resourceGroupName,
+        name: network.databaseDns.zone.name,
+        resourceGroupName: network.databaseDns.zone.resourceGroupName,
       },
       publishedImageId: props.images?.imageId("sql"),
       tags,

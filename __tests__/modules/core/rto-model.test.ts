@@ -88,6 +88,30 @@ describe("recovery model", () => {
     expect(model.trafficSeconds).toBe(10 * 3 + 60);
   });
 
+  test("the overhead is the RTO minus the confirmation window the user chose", () => {
+    expect(modelRecovery(inputs).overheadSeconds).toBe(270 - 120);
+  });
+
+  test.each(["prod", "staging"])(
+    "the Azure engine keeps %s's overhead beyond the confirmation window within 3 minutes",
+    (name) => {
+      const file = `config/${name}.yaml`;
+      const { config } = parseEnvironment(file, readFileSync(join(__dirname, "../../..", file), "utf8"));
+      const model = modelEnvironment(config!);
+      expect(model.overheadSeconds).toBe(model.rtoSeconds - config!.failover.confirmationMinutes * 60);
+      expect(model.overheadSeconds).toBeLessThanOrEqual(180);
+    },
+  );
+
+  test("each Azure database phase names its basis: the engine's probes, its run, TDS promotion, the per-region TTL", () => {
+    const model = modelEnvironment(staging());
+    const basis = Object.fromEntries(model.phases.map((p) => [p.id, p.basis]));
+    expect(basis["database-detection"]).toMatch(/TDS probe.*always-ready/);
+    expect(basis["runbook-start"]).toMatch(/run whose probe closes the window/);
+    expect(basis.promotion).toMatch(/over TDS/);
+    expect(basis.repoint).toMatch(/each region's own database record/);
+  });
+
   test("the staging environment's model fits its objective", () => {
     const env = staging();
     expect(modelEnvironment(env).rtoSeconds).toBeLessThanOrEqual(env.dr.rtoMinutes * 60);
@@ -98,14 +122,14 @@ describe("the model in configuration validation", () => {
   test("rejects an environment whose modeled RTO exceeds its objective, naming the slow phases", () => {
     const text = readFileSync(join(__dirname, "../../../config/staging.yaml"), "utf8").replace(
       "rtoMinutes: 120",
-      "rtoMinutes: 10",
+      "rtoMinutes: 5",
     );
     const { config, problems } = parseEnvironment("config/staging.yaml", text);
     expect(config).toBeUndefined();
     expect(problems).toEqual([
       expect.objectContaining({
         path: "failover.confirmationMinutes",
-        expected: expect.stringMatching(/fits dr.rtoMinutes \(10 min\); modeled 16 min 0 s: .*Confirmation window/),
+        expected: expect.stringMatching(/fits dr.rtoMinutes \(5 min\); modeled 7 min 35 s: .*Confirmation window/),
       }),
     ]);
   });
@@ -119,6 +143,7 @@ describe("recovery table", () => {
     );
     expect(table).toContain("| database | **total** | **270** | |");
     expect(table).toContain("Modeled RTO: **4 min 30 s** (270 s) against an objective of 60 min 0 s");
+    expect(table).toContain("Overhead beyond the confirmation window: **2 min 30 s** (150 s)");
     expect(table).toContain("Data-loss bound (RPO): **45 s**");
   });
 

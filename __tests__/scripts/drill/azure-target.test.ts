@@ -2,7 +2,11 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseEnvironment } from "../../../modules/core/config/load";
 import type { AzureEnvironmentConfig } from "../../../modules/core/config/schema";
-import { AzureTarget, DRILL_CUT_RULE, type AzureDrillClients } from "../../../scripts/drill/targets/azure";
+import type { JournalRecord } from "../../../modules/core/failover/types";
+import { AzureTarget, azureDrillClients, DRILL_CUT_RULE, WEB_API_VERSION } from "../../../scripts/drill/targets/azure";
+import { armError, FakeAzure, fakeCredential, type RecordedRequest } from "../../modules/azure/engine/fake-azure";
+
+const SUB = "11111111-2222-3333-4444-555555555555";
 
 function staging(): AzureEnvironmentConfig {
   const file = "config/staging.yaml";
@@ -11,189 +15,248 @@ function staging(): AzureEnvironmentConfig {
   return config;
 }
 
-const FAILOVER_OUTPUT = [
-  "2026-01-01T00:00:00Z STEP confirm: primary down",
-  "{",
-  '  "runbook": "Invoke-RegionFailover",',
-  '  "status": "FailedOver",',
-  '  "oldPrimary": "westeurope",',
-  '  "newPrimary": "northeurope",',
-  '  "steps": {',
-  '    "confirm": { "startedAt": "2026-01-01T00:00:00Z", "finishedAt": "2026-01-01T00:05:00Z", "outcome": "done" },',
-  '    "promote": { "startedAt": "2026-01-01T00:05:00Z", "finishedAt": "2026-01-01T00:06:10Z", "outcome": "done" },',
-  '    "repoint": { "startedAt": "2026-01-01T00:06:10Z", "finishedAt": "2026-01-01T00:06:20Z", "outcome": "done" },',
-  '    "fence": { "startedAt": "2026-01-01T00:06:30Z", "finishedAt": "2026-01-01T00:06:40Z", "outcome": "done" }',
-  "  },",
-  '  "dataLoss": { "estimateSeconds": 4, "basis": "last lag" },',
-  '  "warnings": [],',
-  '  "nextActions": []',
-  "}",
-].join("\n");
+const arm = (path: string) => `/subscriptions/${SUB}${path}`;
+const neuApp = "func-shop-staging-neu-dr";
 
-/** Fake Azure: records every call; answers from the maps below. */
-function fakeAzure(overrides: { readinessOutput?: string; failoverOutput?: string; jobsSince?: string[] } = {}) {
-  const calls: string[] = [];
-  const jobs = new Map<string, string>();
-  const clients: AzureDrillClients = {
-    virtualMachines: {
-      beginPowerOffAndWait: async (rg, vm, options) =>
-        void calls.push(`powerOff ${rg}/${vm} skipShutdown=${options?.skipShutdown}`),
-      beginStartAndWait: async (rg, vm) => void calls.push(`start ${rg}/${vm}`),
-      instanceView: async () => ({
-        statuses: [{ code: "ProvisioningState/succeeded" }, { code: "PowerState/running" }],
-      }),
-    },
-    runbooks: { get: async () => ({ state: "Published" }) },
-    jobs: {
-      create: async (rg, account, name, parameters) => {
-        calls.push(`job ${rg}/${account} ${parameters.runbook.name} ${JSON.stringify(parameters.parameters ?? {})}`);
-        jobs.set(name, parameters.runbook.name);
+/** The journal of northeurope's engine after a completed failover (the engine's record shape). */
+const completedJournal = (startedAt: number): JournalRecord => ({
+  primary: "northeurope",
+  operation: {
+    id: "op-1",
+    kind: "failover",
+    from: "westeurope",
+    to: "northeurope",
+    startedAt,
+    finishedAt: startedAt + 400_000,
+    outcome: "completed",
+    reason: "drill",
+    lagAtPromotionSeconds: 4,
+    steps: [
+      { step: "confirm", startedAt, finishedAt: startedAt + 300_000, outcome: "done", attempts: 1 },
+      {
+        step: "promote",
+        startedAt: startedAt + 300_000,
+        finishedAt: startedAt + 370_000,
+        outcome: "done",
+        attempts: 1,
       },
-      get: async () => ({ status: "Completed" }),
-      output: async (_rg, _account, name) =>
-        jobs.get(name) === "Test-DrReadiness"
-          ? (overrides.readinessOutput ?? '{ "ready": true, "maxLagSeconds": 3 }')
-          : (overrides.failoverOutput ?? FAILOVER_OUTPUT),
-      listSince: async () => (overrides.jobsSince ?? []).map((name) => ({ name })),
-    },
-    frontDoor: {
-      endpointHostName: async () => "shop-staging-web-abc.z01.azurefd.net",
-      origins: async () => [
-        { name: "web-weu", enabledState: "Enabled" },
-        { name: "web-neu", enabledState: "Enabled" },
-      ],
-    },
-    privateDns: { cnameTarget: async () => "sql-neu.staging.shop.internal" },
-    securityRules: {
-      createOrUpdate: async (rg, nsg, rule, p) =>
-        void calls.push(`rule+ ${rg}/${nsg}/${rule} ${p.access} ${p.destinationPortRange}`),
-      delete: async (rg, nsg, rule) => void calls.push(`rule- ${rg}/${nsg}/${rule}`),
-      exists: async (_rg, nsg, rule) => rule === "dr-fence" && nsg.includes("-weu-"),
-    },
-    http: async () => ({ status: 200, body: "ok northeurope\n" }),
-    newJobName: (() => {
-      let n = 0;
-      return () => `job-${++n}`;
-    })(),
-    sleep: async () => undefined,
-  };
-  const target = new AzureTarget(staging(), clients, () => undefined);
-  return { target, calls };
+      {
+        step: "repoint",
+        startedAt: startedAt + 370_000,
+        finishedAt: startedAt + 380_000,
+        outcome: "done",
+        attempts: 1,
+      },
+      {
+        step: "fence",
+        startedAt: startedAt + 380_000,
+        finishedAt: startedAt + 390_000,
+        outcome: "failed",
+        attempts: 3,
+        detail: "region down",
+      },
+    ],
+  },
+});
+
+/** Azure as the drill sees it: ARM, the engine's function app, Front Door, the web endpoint. */
+function fakeAzure(options: { journal?: () => JournalRecord; readiness?: object; lag?: object } = {}) {
+  const azure = new FakeAzure()
+    .on("POST", /\/sites\/func-shop-staging-neu-dr\/host\/default\/listkeys$/, {
+      status: 200,
+      body: { masterKey: "master", functionKeys: { default: "fkey" }, systemKeys: {} },
+    })
+    .on("GET", /^\/api\/engine\/readiness$/, {
+      status: 200,
+      body: options.readiness ?? { at: 0, primary: "westeurope", ready: true, checks: [] },
+    })
+    .on("GET", /^\/api\/engine\/lag$/, {
+      status: 200,
+      body: options.lag ?? {
+        at: 0,
+        primary: "westeurope",
+        secondaries: [{ region: "northeurope", lagSeconds: 3 }],
+        boundSeconds: 60,
+        withinBound: true,
+      },
+    })
+    .on("POST", /^\/api\/engine\/failover$/, { status: 200, body: { id: "op-1" } })
+    .on("GET", /^\/api\/engine\/journal$/, () => ({ status: 200, body: options.journal?.() ?? {} }))
+    .on("POST", /\/virtualMachines\/[\w-]+\/(powerOff|start)$/, { status: 200 })
+    .on("GET", /\/instanceView$/, { status: 200, body: { statuses: [{ code: "PowerState/running" }] } })
+    .on("GET", /\/originGroups\/web\/origins$/, {
+      status: 200,
+      body: {
+        value: [
+          { name: "web-weu", properties: { enabledState: "Enabled" } },
+          { name: "web-neu", properties: { enabledState: "Enabled" } },
+        ],
+      },
+    })
+    .on("GET", /\/afdEndpoints\/shop-staging-web$/, {
+      status: 200,
+      body: { name: "shop-staging-web", properties: { hostName: "shop-staging-web-abc.z01.azurefd.net" } },
+    })
+    .on("PUT", /\/securityRules\/drill-cut-replication$/, (r) => ({
+      status: 200,
+      body: { properties: { ...(r.body as { properties: object }).properties, provisioningState: "Succeeded" } },
+    }))
+    .on("DELETE", /\/securityRules\/drill-cut-replication$/, { status: 200 })
+    .on("GET", /\/securityRules\/dr-fence$/, (r) =>
+      r.path.includes("-weu-")
+        ? { status: 200, body: { name: "dr-fence", properties: { access: "Deny" } } }
+        : armError(404, "NotFound", "no rule"),
+    )
+    .on("GET", /\/CNAME\/db$/, {
+      status: 200,
+      body: { properties: { ttl: 30, cnameRecord: { cname: "sql-neu.staging.shop.internal" } } },
+    });
+  return azure;
 }
 
-describe("Azure drill target", () => {
-  test("drills the configured primary region against the first other region", () => {
-    expect(fakeAzure().target.regions).toEqual(["westeurope", "northeurope"]);
+async function target(azure: FakeAzure) {
+  const clients = await azureDrillClients(staging(), {
+    credential: fakeCredential,
+    subscriptionId: SUB,
+    httpClient: azure.httpClient(),
+  });
+  return new AzureTarget(
+    staging(),
+    { ...clients, http: async () => ({ status: 200, body: "ok northeurope\n" }), sleep: async () => undefined },
+    () => undefined,
+  );
+}
+
+const describeRequest = (r: RecordedRequest) => `${r.method} ${r.url.host}${r.path}`;
+
+describe("Azure drill target, through the real SDK clients", () => {
+  test("drills the configured primary region against the first other region", async () => {
+    expect((await target(fakeAzure())).regions).toEqual(["westeurope", "northeurope"]);
   });
 
-  test("preflight runs Test-DrReadiness and checks the runbooks, lag, secondary VMs, origins and the global endpoint", async () => {
-    const { target, calls } = fakeAzure();
-    const checks = await target.preflight();
+  test("preflight asks the taking-over region's engine for readiness and lag, with its function key", async () => {
+    const azure = fakeAzure();
+    const checks = await (await target(azure)).preflight();
     expect(checks.filter((c) => !c.ok)).toEqual([]);
     expect(checks.map((c) => c.id)).toEqual([
-      "runbook-present:Invoke-RegionFailover",
-      "runbook-present:Test-DrReadiness",
       "readiness",
       "replication-healthy",
       "secondary-capacity",
       "regions-in-rotation",
       "global-endpoint",
     ]);
-    expect(calls).toContain("job rg-shop-staging-dr/aa-shop-staging-dr Test-DrReadiness {}");
+    const keys = azure.calls("POST").find((r) => r.path.endsWith("/listkeys"))!;
+    expect(keys.path).toBe(
+      arm(`/resourceGroups/rg-shop-staging-neu-dr/providers/Microsoft.Web/sites/${neuApp}/host/default/listkeys`),
+    );
+    expect(keys.query["api-version"]).toBe(WEB_API_VERSION);
+    const readiness = azure.calls("GET").find((r) => r.path === "/api/engine/readiness")!;
+    expect(readiness.url.host).toBe(`${neuApp}.azurewebsites.net`);
+    expect(readiness.headers["x-functions-key"]).toBe("fkey");
   });
 
-  test("preflight fails when readiness reports lag above the alert bound", async () => {
-    const { target } = fakeAzure({ readinessOutput: 'progress\n{ "ready": true, "maxLagSeconds": 600 }' });
-    const lag = (await target.preflight()).find((c) => c.id === "replication-healthy");
-    expect(lag).toMatchObject({ ok: false, detail: "max replication lag 600 s (bound 60 s)" });
+  test("preflight fails when the engine reports lag above the bound", async () => {
+    const azure = fakeAzure({
+      lag: { secondaries: [{ region: "northeurope", lagSeconds: 600 }], boundSeconds: 60, withinBound: false },
+    });
+    const lag = (await (await target(azure)).preflight()).find((c) => c.id === "replication-healthy");
+    expect(lag).toMatchObject({ ok: false, detail: "northeurope lag 600 s (bound 60 s)" });
   });
 
-  test("a whole-region fault powers off the primary region's web and SQL VMs without a clean shutdown", async () => {
-    const { target, calls } = fakeAzure();
-    await target.inject({ kind: "stop-region", region: "primary" }, () => undefined);
-    expect(calls.sort()).toEqual([
-      "powerOff rg-shop-staging-weu/vm-shop-weu-sql skipShutdown=true",
-      "powerOff rg-shop-staging-weu/vm-shop-weu-web01 skipShutdown=true",
+  test("a whole-region fault powers off the primary region's web and SQL VMs with skipShutdown", async () => {
+    const azure = fakeAzure();
+    await (await target(azure)).inject({ kind: "stop-region", region: "primary" }, () => undefined);
+    const posts = azure.calls("POST");
+    expect(posts.map(describeRequest).sort()).toEqual([
+      `POST management.azure.com${arm("/resourceGroups/rg-shop-staging-weu/providers/Microsoft.Compute/virtualMachines/vm-shop-weu-sql/powerOff")}`,
+      `POST management.azure.com${arm("/resourceGroups/rg-shop-staging-weu/providers/Microsoft.Compute/virtualMachines/vm-shop-weu-web01/powerOff")}`,
     ]);
+    for (const post of posts) expect(post.query.skipShutdown).toBe("true");
   });
 
-  test("starts Invoke-RegionFailover for the failed region in Emergency mode", async () => {
-    const { target, calls } = fakeAzure();
-    await target.triggerFailover();
-    expect(calls).toEqual([
-      'job rg-shop-staging-dr/aa-shop-staging-dr Invoke-RegionFailover {"FailedRegion":"westeurope","Mode":"Emergency"}',
-    ]);
+  test("asks northeurope's engine to fail over to itself, with a reason", async () => {
+    const azure = fakeAzure();
+    await (await target(azure)).triggerFailover();
+    const failover = azure.calls("POST").find((r) => r.path === "/api/engine/failover")!;
+    expect(failover.url.host).toBe(`${neuApp}.azurewebsites.net`);
+    expect(failover.body).toEqual({ reason: "drill: westeurope made unavailable", target: "northeurope" });
   });
 
-  test("reads the step times and the data-loss estimate from the runbook's JSON result", async () => {
-    const { target } = fakeAzure();
-    await target.triggerFailover();
-    expect(await target.failoverStatus()).toMatchObject({
+  test("follows the failover through the engine's journal: step times and the lag at promotion", async () => {
+    const start = Date.now() + 1_000;
+    const azure = fakeAzure({ journal: () => completedJournal(start) });
+    const t = await target(azure);
+    await t.inject({ kind: "stop-db", region: "primary" }, () => undefined);
+    expect(await t.failoverStatus()).toMatchObject({
       state: "completed",
       newPrimary: "northeurope",
-      confirmedAt: Date.parse("2026-01-01T00:05:00Z"),
-      promotedAt: Date.parse("2026-01-01T00:06:10Z"),
-      repointedAt: Date.parse("2026-01-01T00:06:20Z"),
-      fencedAt: Date.parse("2026-01-01T00:06:40Z"),
+      confirmedAt: start + 300_000,
+      promotedAt: start + 370_000,
+      repointedAt: start + 380_000,
       recordedLagSeconds: 4,
     });
+    expect((await t.failoverStatus()).fencedAt).toBeUndefined();
+    expect((await t.failoverStatus()).detail).toContain("fence: region down");
   });
 
-  test.each([
-    ["NoFailoverPrimaryRecovered", "none"],
-    ["FailedOverWithWarnings", "completed"],
-    ["Failed", "failed"],
-  ])("a runbook result %s is failover state %s", async (status, state) => {
-    const { target } = fakeAzure({ failoverOutput: `{ "status": "${status}", "steps": {} }` });
-    await target.triggerFailover();
-    expect((await target.failoverStatus()).state).toBe(state);
+  test("ignores an operation the journal holds from before the fault", async () => {
+    const azure = fakeAzure({ journal: () => completedJournal(0) });
+    const t = await target(azure);
+    await t.inject({ kind: "stop-db", region: "primary" }, () => undefined);
+    expect((await t.failoverStatus()).state).toBe("none");
   });
 
-  test("in automatic mode finds the failover job the alert started after the fault", async () => {
-    const { target } = fakeAzure({ jobsSince: ["alert-job"] });
-    await target.inject({ kind: "stop-db", region: "primary" }, () => undefined);
-    expect((await target.failoverStatus()).state).toBe("completed");
-  });
-
-  test("reports no failover when no job started", async () => {
-    const { target } = fakeAzure();
-    await target.inject({ kind: "stop-db", region: "primary" }, () => undefined);
-    expect(await target.failoverStatus()).toMatchObject({ state: "none" });
-  });
-
-  test("the primary is the region the database name points at; a region with dr-fence is fenced", async () => {
-    const { target } = fakeAzure();
-    expect(await target.databaseNodes()).toEqual([
+  test("reads the survivor's own copy of the database name and each region's fence rule", async () => {
+    const azure = fakeAzure();
+    expect(await (await target(azure)).databaseNodes()).toEqual([
       { region: "westeurope", reachable: true, writable: false, fenced: true },
       { region: "northeurope", reachable: true, writable: true, fenced: false },
     ]);
+    const cname = azure.calls("GET").find((r) => r.path.endsWith("/CNAME/db"))!;
+    expect(cname.path).toBe(
+      arm(
+        "/resourceGroups/rg-shop-staging-neu-net/providers/Microsoft.Network/privateDnsZones/staging.shop.internal/CNAME/db",
+      ),
+    );
   });
 
   test("cuts replication with a deny rule on both data NSGs and removes it at cleanup", async () => {
-    const { target, calls } = fakeAzure();
-    await target.inject({ kind: "cut-replication" }, () => undefined);
-    await target.cleanup();
-    expect(calls).toEqual([
-      `rule+ rg-shop-staging-weu/nsg-shop-staging-weu-data/${DRILL_CUT_RULE} Deny 5022`,
-      `rule+ rg-shop-staging-neu/nsg-shop-staging-neu-data/${DRILL_CUT_RULE} Deny 5022`,
-      `rule- rg-shop-staging-weu/nsg-shop-staging-weu-data/${DRILL_CUT_RULE}`,
-      `rule- rg-shop-staging-neu/nsg-shop-staging-neu-data/${DRILL_CUT_RULE}`,
+    const azure = fakeAzure();
+    const t = await target(azure);
+    await t.inject({ kind: "cut-replication" }, () => undefined);
+    await t.cleanup();
+    const rules = azure.calls().filter((r) => r.path.includes("securityRules/drill-cut"));
+    expect(rules.map((r) => `${r.method} ${r.path.split("/resourceGroups/")[1]}`)).toEqual([
+      `PUT rg-shop-staging-weu-net/providers/Microsoft.Network/networkSecurityGroups/nsg-shop-staging-weu-data/securityRules/${DRILL_CUT_RULE}`,
+      `PUT rg-shop-staging-neu-net/providers/Microsoft.Network/networkSecurityGroups/nsg-shop-staging-neu-data/securityRules/${DRILL_CUT_RULE}`,
+      `DELETE rg-shop-staging-weu-net/providers/Microsoft.Network/networkSecurityGroups/nsg-shop-staging-weu-data/securityRules/${DRILL_CUT_RULE}`,
+      `DELETE rg-shop-staging-neu-net/providers/Microsoft.Network/networkSecurityGroups/nsg-shop-staging-neu-data/securityRules/${DRILL_CUT_RULE}`,
     ]);
+    expect(rules[0]!.body).toEqual({
+      properties: expect.objectContaining({
+        access: "Deny",
+        direction: "Inbound",
+        destinationPortRange: "5022",
+        priority: 110,
+      }),
+    });
   });
 
   test("after a failover, cleanup restarts the web VMs but leaves the old SQL VM stopped and fenced", async () => {
-    const { target, calls } = fakeAzure();
-    await target.inject({ kind: "stop-region", region: "primary" }, () => undefined);
-    await target.triggerFailover();
-    calls.length = 0;
-    await target.cleanup();
-    expect(calls).toEqual(["start rg-shop-staging-weu/vm-shop-weu-web01"]);
+    const start = Date.now() + 1_000;
+    const azure = fakeAzure({ journal: () => completedJournal(start) });
+    const t = await target(azure);
+    await t.inject({ kind: "stop-region", region: "primary" }, () => undefined);
+    const before = azure.requests.length;
+    await t.cleanup();
+    const starts = azure.requests.slice(before).filter((r) => r.path.endsWith("/start"));
+    expect(starts.map((r) => r.path.split("/virtualMachines/")[1])).toEqual(["vm-shop-weu-web01/start"]);
   });
 
   test("refuses the flapping fault, which only the lab can inject", async () => {
-    const { target } = fakeAzure();
+    const t = await target(fakeAzure());
     await expect(
-      target.inject({ kind: "flap-db", region: "primary", downFraction: 0.5, flaps: 2 }, () => undefined),
+      t.inject({ kind: "flap-db", region: "primary", downFraction: 0.5, flaps: 2 }, () => undefined),
     ).rejects.toThrow(/only in the lab/);
   });
 });

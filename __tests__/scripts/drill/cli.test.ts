@@ -42,7 +42,8 @@ describe("drill plan", () => {
       confirmationMs: 300_000,
       triggerRunbook: true,
     });
-    expect(p.model.rtoSeconds).toBe(960);
+    // The engine's model: 20 s detection + 300 s confirmation + 15 s + 60 s + 30 s TTL + 30 s reconnect.
+    expect(p.model.rtoSeconds).toBe(455);
   });
 
   test.each([

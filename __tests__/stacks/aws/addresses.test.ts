@@ -27,6 +27,8 @@ const AWS_STATEFUL_TYPES = [
   "aws_route53_record",
   // Recovery points.
   "aws_backup_vault",
+  // The failover engine's lease and journal: a new table forgets an operation in progress.
+  "aws_dynamodb_table",
   // Generated credentials: a new password forces new instances and a new SQL login.
   "random_password",
   "tls_private_key",
@@ -42,6 +44,8 @@ const REGION = [
   "aws_kms_key.data-key",
   "aws_s3_bucket.load-balancer_access-logs_bucket_728549EA",
   "aws_secretsmanager_secret.sql_admin-secret_17FF177B",
+  // New with the application login (issue 9): the environment's one web-tier credential.
+  "aws_secretsmanager_secret.sql_application-secret_29BB77D4",
   "aws_secretsmanager_secret.sql_replication-certificate-secret_395FD065",
   "aws_volume_attachment.sql_data-volume-attachment_69C36B72",
   "aws_volume_attachment.sql_log-volume-attachment_1F3AFEE2",
@@ -64,13 +68,26 @@ describe("addresses of stateful AWS resources", () => {
     [
       "awsprod-networking",
       [
-        "aws_route53_record.database-zone_database-endpoint_B1501EFC",
+        // Each region's own database name (issue 11); they replaced the one shared
+        // `database-zone_database-endpoint_B1501EFC` record (docs/aws.md).
+        "aws_route53_record.database-zone_database-name-use1_B8CD06EE",
+        "aws_route53_record.database-zone_database-name-usw2_21F42110",
         "aws_route53_record.database-zone_sql-use1_C26DF118",
         "aws_route53_record.database-zone_sql-usw2_48F27FF4",
         "aws_route53_zone.database-zone_92213844",
+        // New with the application login (issue 9): generated once per environment.
+        "random_password.application-login_password_361F7E51",
       ],
     ],
-    ["awsprod-dr-runbook", ["aws_kms_key.alerting-use1_key_8DF9F84D", "aws_kms_key.alerting-usw2_key_FD6DA46E"]],
+    [
+      "awsprod-dr-runbook",
+      [
+        "aws_dynamodb_table.engine-use1_state_D34845F6",
+        "aws_dynamodb_table.engine-usw2_state_6606B22F",
+        "aws_kms_key.alerting-use1_key_8DF9F84D",
+        "aws_kms_key.alerting-usw2_key_FD6DA46E",
+      ],
+    ],
     ["awsprod-global-lb", []],
     [
       "awsprod-state-bootstrap",

@@ -39,9 +39,17 @@ const AZURE_STATEFUL_TYPES = [
 ];
 
 const PINNED: Record<string, string[]> = {
+  // Each region holds its own copy of the database zone (issue 11: regional independence).
+  // These replaced the single zone `database-dns_zone_3EB8C694` and its record
+  // `database-dns_database-endpoint_3FE5A519` in rg-<prefix>-<env>-global, which held nothing
+  // but derived names: docs/azure-failover.md, "Moving from the single zone", says how to apply.
   networking: [
-    "azurerm_private_dns_cname_record.database-dns_database-endpoint_3FE5A519",
-    "azurerm_private_dns_zone.database-dns_zone_3EB8C694",
+    "azurerm_private_dns_a_record.database-dns-neu_peer-sql-weu_2A74FCD1",
+    "azurerm_private_dns_a_record.database-dns-weu_peer-sql-neu_F4D45005",
+    "azurerm_private_dns_cname_record.database-dns-neu_database-endpoint_18D45BFD",
+    "azurerm_private_dns_cname_record.database-dns-weu_database-endpoint_7FE4F06F",
+    "azurerm_private_dns_zone.database-dns-neu_zone_1EA4E5F7",
+    "azurerm_private_dns_zone.database-dns-weu_zone_C2A3B7DB",
     // New with the application login (issue 9): generated once per environment.
     "random_password.application-login_password_361F7E51",
   ],
@@ -71,6 +79,16 @@ const PINNED: Record<string, string[]> = {
     "tls_private_key.web_admin-ssh-key_70ABFA44",
   ],
   "state-bootstrap": ["azurerm_storage_account.state", "azurerm_storage_container.container"],
+  // Each region's failover engine keeps its lease and journal here (the journal is how a
+  // re-run resumes a failover part-way).
+  "dr-runbook": [
+    "azurerm_storage_account.engine-neu_storage_B40FC981",
+    "azurerm_storage_account.engine-weu_storage_97D74C41",
+    "azurerm_storage_container.engine-neu_deployment-container_B2DDD008",
+    "azurerm_storage_container.engine-neu_state-container_1742B85A",
+    "azurerm_storage_container.engine-weu_deployment-container_6318206D",
+    "azurerm_storage_container.engine-weu_state-container_91C5800F",
+  ],
 };
 
 describe("addresses of stateful Azure resources", () => {
@@ -89,6 +107,7 @@ describe("addresses of stateful Azure resources", () => {
     ["prod-region-1", "region"],
     ["prod-region-2", "region"],
     ["prod-state-bootstrap", "state-bootstrap"],
+    ["prod-dr-runbook", "dr-runbook"],
   ])("keeps the addresses of %s", (stack, role) => {
     expect(stateful(stack)).toEqual(PINNED[role]);
   });

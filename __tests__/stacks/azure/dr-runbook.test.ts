@@ -1,104 +1,232 @@
 import type { AzureEnvironmentConfig } from "../../../modules/core/config/schema";
-import { globalNames } from "../../../modules/core/naming";
+import { patchWindowsOverlap } from "../../../modules/core/config/validate";
+import type { EngineSettings } from "../../../modules/core/failover/types";
+import type { AzureEngineTopology } from "../../../modules/azure/engine/topology";
 import { terraformLiteral } from "../../../modules/core/terraform-literal";
-import {
-  loadScriptContent,
-  missingTopologyKeys,
-  RUN_COMMAND_SCRIPTS,
-  RUNBOOK_FILES,
-} from "../../../runbooks/azure/topology-contract";
-import { shippedEnvironment, synthesized } from "../../helpers/synthesized";
+import { loadScriptContent, RUN_COMMAND_SCRIPTS } from "../../../runbooks/azure/topology-contract";
+import { shippedEnvironment, synthesized, type SynthesizedResource } from "../../helpers/synthesized";
 
-describe("Azure DR runbook stack", () => {
+describe("Azure DR runbook stack: the failover engine in every region", () => {
   const prodEnv = shippedEnvironment<AzureEnvironmentConfig>("prod");
-  const stagingEnv = shippedEnvironment<AzureEnvironmentConfig>("staging");
   const prod = synthesized("shipped").stack("prod-dr-runbook");
   const staging = synthesized("shipped").stack("staging-dr-runbook");
+  const tm = synthesized("trafficManager").stack("staging-dr-runbook");
+  const three = synthesized("windowsThreeRegions").stack("winweb-dr-runbook");
+  const codes = { westeurope: "weu", northeurope: "neu" } as const;
 
-  test("names the runbooks as the rest of the project expects them", () => {
-    const names = globalNames(prodEnv).runbooks;
-    expect([RUNBOOK_FILES.failover.name, RUNBOOK_FILES.failback.name, RUNBOOK_FILES.readiness.name]).toEqual([
-      names.failover,
-      names.failback,
-      names.readiness,
+  const app = (code: string) => prod.resource("azurerm_function_app_flex_consumption", `engine-${code}/app`).values;
+  const rgOf = (code: string) => prod.resource("azurerm_resource_group", `engine-${code}/rg`);
+  const topologyOf = (code: string): AzureEngineTopology => JSON.parse(app(code).app_settings.DR_ENGINE_TOPOLOGY);
+  const settingsOf = (code: string): EngineSettings => JSON.parse(app(code).app_settings.DR_ENGINE_SETTINGS);
+  const ref = (r: SynthesizedResource, attribute: string) => `\${${r.address}.${attribute}}`;
+
+  test.each([
+    ["prod", prod, 2],
+    ["staging", staging, 2],
+    ["three regions", three, 3],
+  ] as const)("deploys one engine per region (%s)", (_name, stack, regions) => {
+    expect(stack.resources("azurerm_function_app_flex_consumption")).toHaveLength(regions);
+    expect(stack.resources("azurerm_user_assigned_identity")).toHaveLength(regions);
+    expect(stack.resources("azurerm_service_plan").every((p) => p.values.sku_name === "FC1")).toBe(true);
+  });
+
+  test.each(Object.entries(codes))(
+    "runs %s's engine on Node 22 in that region's own resource group, VNet-integrated into its engine subnet",
+    (location, code) => {
+      expect(rgOf(code).values.location).toBe(location);
+      const values = app(code);
+      expect(values).toMatchObject({ runtime_name: "node", runtime_version: "22", https_only: true });
+      expect(values.location).toBe(ref(rgOf(code), "location"));
+      expect(values.virtual_network_subnet_id).toMatch(new RegExp(`network-${code}_engine-subnet_`));
+      expect(values.site_config.vnet_route_all_enabled).toBe(true);
+      expect(values.identity).toEqual({
+        type: "UserAssigned",
+        identity_ids: [ref(prod.resource("azurerm_user_assigned_identity", `engine-${code}/identity`), "id")],
+      });
+    },
+  );
+
+  test("deploys the bundled engine from a file in the synthesized output, through the storage account's identity", () => {
+    const values = app("weu");
+    expect(values.zip_deploy_file).toMatch(/^assets\/engine-package\/[0-9A-F]+\/azure-engine-[0-9a-f]{16}\.zip$/);
+    expect(values).toMatchObject({
+      storage_authentication_type: "UserAssignedIdentity",
+      storage_container_type: "blobContainer",
+    });
+    expect(values.storage_container_endpoint).toMatch(/primary_blob_endpoint\}deployment$/);
+  });
+
+  test("keeps an always-ready instance for the monitor function, so the minute's timer never waits on a cold start", () => {
+    expect(app("neu").always_ready).toEqual([{ name: "function:monitor", instance_count: 1 }]);
+  });
+
+  test("admits the HTTP trigger and the deployment endpoint only from the management ranges", () => {
+    const site = app("weu").site_config;
+    const expected = prodEnv.management.allowedIpRanges.map((range) =>
+      expect.objectContaining({ action: "Allow", ip_address: range }),
+    );
+    expect(site.ip_restriction_default_action).toBe("Deny");
+    expect(site.scm_ip_restriction_default_action).toBe("Deny");
+    expect(site.ip_restriction).toEqual(expected);
+    expect(site.scm_ip_restriction).toEqual(expected);
+  });
+
+  test.each(Object.entries(codes))(
+    "gives %s's engine its own region as actingRegion, and its state in that region",
+    (location, code) => {
+      const topology = topologyOf(code);
+      expect(topology.actingRegion).toBe(location);
+      expect(settingsOf(code).actingRegion).toBe(location);
+      const storage = prod.resource("azurerm_storage_account", `engine-${code}/storage`).values;
+      expect(topology.state.blobEndpoint).toBe(`https://${storage.name}.blob.core.windows.net/`);
+      expect(storage.location).toBe(ref(rgOf(code), "location"));
+    },
+  );
+
+  test("names every region's own copy of the database name, in that region's network resource group", () => {
+    const topology = topologyOf("weu");
+    expect(topology.regions.map((r) => [r.location, r.dns.resourceGroup, r.sqlHostLabel])).toEqual([
+      ["westeurope", "rg-shop-prod-weu-net", "sql-weu"],
+      ["northeurope", "rg-shop-prod-neu-net", "sql-neu"],
+    ]);
+    expect(topology.regions.map((r) => r.sqlAddress)).toEqual(["10.20.2.4", "10.21.2.4"]);
+  });
+
+  test("passes the engine the environment's failover policy and each region's own patch window", () => {
+    const settings = settingsOf("neu");
+    expect(settings).toMatchObject({
+      regions: ["westeurope", "northeurope"],
+      configuredPrimary: "westeurope",
+      confirmationMs: prodEnv.failover.confirmationMinutes * 60_000,
+      mode: "automatic",
+      lagBoundSeconds: prodEnv.sql.replication.lagAlertSeconds,
+    });
+    expect(settings.probeIntervalMs).toBeLessThanOrEqual(10_000);
+    expect(settings.maintenance).toEqual([
+      { region: "westeurope", dayOfWeek: 0, startHourUtc: 2, durationMinutes: 60 },
+      { region: "northeurope", dayOfWeek: 0, startHourUtc: 4, durationMinutes: 60 },
     ]);
   });
 
-  test("loads every runbook from its file in the repository, unchanged but for Terraform escaping", () => {
-    const runbooks = prod.resources("azurerm_automation_runbook").map((r) => r.values);
-    expect(runbooks.map((r) => r.name).sort()).toEqual(
-      Object.values(RUNBOOK_FILES)
-        .map((f) => f.name)
-        .sort(),
-    );
-    for (const file of Object.values(RUNBOOK_FILES)) {
-      const runbook = runbooks.find((r) => r.name === file.name)!;
-      expect(runbook.runbook_type).toBe("PowerShell72");
-      expect(runbook.content).toBe(terraformLiteral(loadScriptContent(file.path)));
-    }
-  });
-
-  test("writes every topology key the runbooks read", () => {
-    const variable = prod
-      .resources("azurerm_automation_variable_string")
-      .find((r) => r.values.name === "DrTopology")!.values;
-    const topology = JSON.parse(variable.value);
-    expect(missingTopologyKeys(topology)).toEqual([]);
-    expect(topology.regions.map((r: { code: string }) => r.code)).toEqual(["weu", "neu"]);
-    expect(variable.encrypted).toBe(false);
-  });
-
-  test("grants the runbooks' identity only narrowly scoped roles, never Owner or Contributor", () => {
-    const roles = prod
-      .resources("azurerm_role_assignment")
-      .filter((r) => String(r.values.principal_id).includes("azurerm_automation_account"))
-      .map((r) => r.values);
-    expect(roles.map((r) => r.role_definition_name).sort()).toEqual(
-      [
-        "CDN Profile Contributor",
-        "Network Contributor",
-        "Network Contributor",
-        "Private DNS Zone Contributor",
-        "Reader",
-        "Reader",
-        "Virtual Machine Contributor",
-        "Virtual Machine Contributor",
-      ].sort(),
-    );
-    for (const role of roles) expect(role.scope).not.toMatch(/^\/subscriptions\/[^/]+$/);
-  });
-
-  test("starts the failover runbook from the SQL VM outage alerts when failover is automatic", () => {
-    const group = prod.resource("azurerm_monitor_action_group", "alerts/failover").values;
-    expect(group.automation_runbook_receiver[0]).toMatchObject({
-      // A reference to the runbook (it orders the receiver and the webhook after it), not a literal.
-      runbook_name: expect.stringMatching(/^\$\{azurerm_automation_runbook\.[^}]*Invoke-RegionFailover[^}]*\.name\}$/),
-      use_common_alert_schema: true,
+  test("staggers the SQL VMs' automated patching as the engine expects it", () => {
+    const windows = ["prod-region-1", "prod-region-2"].map((name) => {
+      const sql = synthesized("shipped").stack(name).resources("azurerm_mssql_virtual_machine")[0]!.values;
+      return sql.auto_patching;
     });
-    const webhook = prod.resource("azurerm_automation_webhook", "alerts/failover-webhook").values;
-    expect(webhook.expiry_time).toBe(`${prodEnv.failover.webhookExpiresOn}T00:00:00Z`);
-    const alerts = prod
-      .resources("azurerm_monitor_metric_alert")
-      .filter((r) => r.values.name.startsWith("sql-vm-unavailable"));
-    expect(alerts).toHaveLength(2);
-    expect(alerts[0].values.criteria[0]).toMatchObject({
-      metric_name: "VmAvailabilityMetric",
-      threshold: 1,
-      operator: "LessThan",
+    expect(windows.map((w) => w.maintenance_window_starting_hour)).toEqual([2, 4]);
+    const asConfig = windows.map((w) => ({
+      dayOfWeek: w.day_of_week,
+      startHour: w.maintenance_window_starting_hour,
+      durationMinutes: w.maintenance_window_duration_in_minutes,
+    }));
+    expect(patchWindowsOverlap(asConfig[0], asConfig[1])).toBe(false);
+  });
+
+  describe("least privilege", () => {
+    const definitions = () =>
+      Object.fromEntries(
+        prod.resources("azurerm_role_definition").map((r) => [r.name, r.values.permissions[0].actions]),
+      );
+
+    test("defines custom roles with only the actions failover performs", () => {
+      expect(definitions()).toEqual({
+        "engine-database-name": [
+          "Microsoft.Network/privateDnsZones/read",
+          "Microsoft.Network/privateDnsZones/CNAME/read",
+          "Microsoft.Network/privateDnsZones/CNAME/write",
+        ],
+        "engine-fence": [
+          "Microsoft.Network/networkSecurityGroups/read",
+          "Microsoft.Network/networkSecurityGroups/securityRules/read",
+          "Microsoft.Network/networkSecurityGroups/securityRules/write",
+          "Microsoft.Network/networkSecurityGroups/securityRules/delete",
+          "Microsoft.Compute/virtualMachines/read",
+          "Microsoft.Compute/virtualMachines/instanceView/read",
+          "Microsoft.Compute/virtualMachines/deallocate/action",
+          "Microsoft.Compute/virtualMachines/start/action",
+        ],
+        "engine-drain": [
+          "Microsoft.Cdn/profiles/originGroups/origins/read",
+          "Microsoft.Cdn/profiles/originGroups/origins/write",
+          "Microsoft.Cdn/operationresults/*",
+        ],
+      });
+    });
+
+    test("has no drain role where Traffic Manager's probes alone steer traffic", () => {
+      expect(
+        tm
+          .resources("azurerm_role_definition")
+          .map((r) => r.name)
+          .sort(),
+      ).toEqual(["engine-database-name", "engine-fence"]);
+    });
+
+    test("assigns no built-in role but data-plane roles on single resources", () => {
+      const builtIn = prod
+        .resources("azurerm_role_assignment")
+        .filter((r) => r.name.startsWith("engine-"))
+        .map((r) => r.values.role_definition_name)
+        .filter(Boolean);
+      expect([...new Set(builtIn)].sort()).toEqual([
+        "Key Vault Secrets User",
+        "Monitoring Metrics Publisher",
+        "Storage Blob Data Contributor",
+      ]);
+    });
+
+    test("scopes the database-name role to the record set, not the zone", () => {
+      const scope = prod.resource("azurerm_role_assignment", "engine-weu/role-database-name-weu").values.scope;
+      expect(scope).toMatch(/azurerm_private_dns_cname_recorddatabase-dns-weu_database-endpoint_\w+id\}$/);
+    });
+
+    test("reads a region's SQL login from that one secret, nothing else in the vault", () => {
+      const scope = prod.resource("azurerm_role_assignment", "engine-neu/role-sql-login-neu").values.scope;
+      expect(scope).toMatch(
+        /prod-region-2\.outputs\.cross-stack-output-azurerm_key_vaultkey-vault_\w+id\}\/secrets\/sql-admin-password$/,
+      );
     });
   });
 
-  test("only pages people when failover is manual", () => {
-    const group = staging.resource("azurerm_monitor_action_group", "alerts/failover").values;
-    expect(group.automation_runbook_receiver).toBeUndefined();
-    expect(group.email_receiver[0].email_address).toBe(stagingEnv.alerts.emails[0]);
-    expect(staging.resources("azurerm_automation_webhook")).toHaveLength(0);
+  test("keeps the engine's storage private to identities, geo-redundant and in its region", () => {
+    const storage = prod.resource("azurerm_storage_account", "engine-weu/storage").values;
+    expect(storage).toMatchObject({
+      shared_access_key_enabled: false,
+      account_replication_type: "GZRS",
+      allow_nested_items_to_be_public: false,
+    });
+    expect(storage.network_rules.default_action).toBe("Deny");
   });
 
-  test("keeps runbook job logs in Log Analytics", () => {
-    const setting = prod.resource("azurerm_monitor_diagnostic_setting", "automation/job-logs").values;
-    expect(setting.enabled_log.map((l: { category: string }) => l.category)).toEqual(
-      expect.arrayContaining(["JobLogs", "JobStreams"]),
+  describe("detection and notices", () => {
+    test("starts nothing from VM metrics: no availability alert, no Automation account or webhook", () => {
+      for (const stack of [prod, staging]) {
+        expect(stack.resources("azurerm_automation_account")).toHaveLength(0);
+        expect(stack.resources("azurerm_automation_webhook")).toHaveLength(0);
+        expect(stack.resources("azurerm_automation_runbook")).toHaveLength(0);
+        const metrics = stack.resources("azurerm_monitor_metric_alert").map((r) => r.values.criteria[0].metric_name);
+        expect(metrics).not.toContain("VmAvailabilityMetric");
+      }
+    });
+
+    test.each(["weu", "neu"])(
+      "pages people from %s's own log on the engine's warnings and when it falls silent",
+      (code) => {
+        const rules = prod
+          .resources("azurerm_monitor_scheduled_query_rules_alert_v2")
+          .filter((r) => r.name.startsWith(`alerts-${code}_`))
+          .map((r) => r.values);
+        expect(rules).toHaveLength(2);
+        const insights = prod.resource("azurerm_application_insights", `engine-${code}/insights`);
+        for (const rule of rules) {
+          expect(rule.scopes).toEqual([ref(insights, "id")]);
+          expect(rule.location).toBe(ref(rgOf(code), "location"));
+        }
+        expect(rules.map((r) => r.criteria[0].query).join("\n")).toMatch(
+          /startswith "DR-NOTICE"[\s\S]*"warning", "critical"/,
+        );
+        expect(rules.map((r) => r.criteria[0].query).join("\n")).toMatch(/operation_Name =~ "monitor"/);
+      },
     );
   });
 
@@ -116,17 +244,17 @@ describe("Azure DR runbook stack", () => {
         "sql-trust-weu",
       ].sort(),
     );
-    const dependsOn = (name: string) => commands[name].values.depends_on as string[];
+    const dependsOn = (name: string) => commands[name]!.values.depends_on as string[];
     expect(dependsOn("sql-trust-weu")).toEqual([
-      commands["sql-endpoint-weu"].address,
-      commands["sql-endpoint-neu"].address,
+      commands["sql-endpoint-weu"]!.address,
+      commands["sql-endpoint-neu"]!.address,
     ]);
     expect(dependsOn("sql-ag-create-weu")).toEqual([
-      commands["sql-trust-weu"].address,
-      commands["sql-trust-neu"].address,
+      commands["sql-trust-weu"]!.address,
+      commands["sql-trust-neu"]!.address,
     ]);
-    expect(dependsOn("sql-ag-join-neu")).toEqual([commands["sql-ag-create-weu"].address]);
-    const create = commands["sql-ag-create-weu"].values;
+    expect(dependsOn("sql-ag-join-neu")).toEqual([commands["sql-ag-create-weu"]!.address]);
+    const create = commands["sql-ag-create-weu"]!.values;
     expect(create.source.script).toBe(
       terraformLiteral(loadScriptContent(RUN_COMMAND_SCRIPTS.newAvailabilityGroup.path)),
     );
@@ -165,9 +293,5 @@ describe("Azure DR runbook stack", () => {
       "Key Vault Secrets User",
       "Key Vault Secrets User",
     ]);
-  });
-
-  test("places the runbooks in the initial secondary region, which must be up when the primary region is not", () => {
-    expect(prod.resource("azurerm_resource_group", "rg").values.location).toBe(prodEnv.regions[1].location);
   });
 });

@@ -12,6 +12,9 @@ describe("Azure region stacks", () => {
     stack.resources(type).map((r) => {
       const { ["//"]: _meta, ...values } = r.values;
       if (values.custom_data) values.custom_data = Buffer.from(values.custom_data, "base64").toString("utf8");
+      // Patch windows differ by design: staggered so that no two regions patch at once.
+      if (values.auto_patching)
+        values.auto_patching = { ...values.auto_patching, maintenance_window_starting_hour: "<staggered>" };
       return JSON.parse(
         JSON.stringify(values)
           .replace(/_[0-9A-F]{8}/g, "_<hash>")
@@ -181,12 +184,14 @@ describe("Azure region stacks", () => {
     });
   });
 
-  test("admits the region's subnets and every other region's data subnet to its vault (certificate exchange)", () => {
+  test("admits the region's subnets, every other region's data subnet (certificate exchange) and every region's engine subnet to its vault", () => {
     const subnets = r1.resource("azurerm_key_vault", "key-vault/vault").values.network_acls
       .virtual_network_subnet_ids as string[];
-    expect(subnets).toHaveLength(3);
-    expect(subnets.filter((id) => /web-subnet/.test(id))).toHaveLength(1);
+    expect(subnets).toHaveLength(5);
+    expect(subnets.filter((id) => /network-weu_web-subnet/.test(id))).toHaveLength(1);
+    expect(subnets.filter((id) => /network-neu_web-subnet/.test(id))).toHaveLength(0);
     expect(subnets.filter((id) => /data-subnet/.test(id))).toHaveLength(2);
+    expect(subnets.filter((id) => /engine-subnet/.test(id))).toHaveLength(2);
   });
 
   test("runs every VM on encrypted hosts with trusted launch, boot diagnostics and a managed identity", () => {

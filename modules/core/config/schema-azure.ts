@@ -20,6 +20,14 @@ const azureVmSize = z
 
 const azureZone = z.enum(["1", "2", "3"]).describe("Availability zone.");
 
+const patchWindow = z
+  .strictObject({
+    dayOfWeek: z.enum(["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]),
+    startHour: z.int().min(0).max(23),
+    durationMinutes: z.int().min(30).max(180),
+  })
+  .describe("SQL IaaS automated patching window (UTC). The failover engine never fails over inside it.");
+
 const azureRegion = z
   .strictObject({
     location: z.string().describe("Azure region name, for example westeurope."),
@@ -28,8 +36,16 @@ const azureRegion = z
       .strictObject({
         web: cidr.describe("Subnet of the web tier."),
         data: cidr.describe("Subnet of the SQL tier."),
+        engine: cidr.describe(
+          "Subnet of the failover engine's function app (VNet integration, delegated to Microsoft.App/environments); /28 or larger.",
+        ),
       })
       .describe("Subnets inside addressSpace."),
+    sqlPatchWindow: patchWindow
+      .optional()
+      .describe(
+        "This region's SQL automated patching window. @default - sql.patchWindow. No two regions' windows may overlap, so a patch reboot never meets another region's.",
+      ),
   })
   .describe(
     "One region. Its position names its stack: the first is <env>-region-1. Append new regions; never reorder.",
@@ -68,13 +84,9 @@ export const azureSqlTier = z
       .describe(
         "Retention of SQL automated backups and of the daily VM backups (Recovery Services), in days: 7-30 (SQL IaaS automated backup keeps at most 30 days; the VM backup policy at least 7).",
       ),
-    patchWindow: z
-      .strictObject({
-        dayOfWeek: z.enum(["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]),
-        startHour: z.int().min(0).max(23),
-        durationMinutes: z.int().min(30).max(180),
-      })
-      .describe("SQL IaaS automated patching window (VM local time)."),
+    patchWindow: patchWindow.describe(
+      "SQL IaaS automated patching window (UTC, the VMs' time zone) of every region without its own regions[].sqlPatchWindow.",
+    ),
     adminUsername: z.string().regex(/^[a-z][a-z0-9_]{2,19}$/, "expected 3-20 lowercase letters, digits or '_'"),
     applicationUsername: z
       .string()
@@ -150,15 +162,6 @@ export const azureRemoteState = z
   })
   .describe("Remote state: an azurerm backend with Azure AD authentication; keys are <env>/<stack>.tfstate.");
 
-const azureFailoverPolicy = failoverPolicy.extend({
-  webhookExpiresOn: z.iso
-    .date("expected a date such as 2027-11-30")
-    .optional()
-    .describe(
-      "Expiry of the Automation webhook that alerts use to start the failover runbook; required when mode is automatic. Rotate it with a pull request before it expires (the readiness check warns 30 days ahead).",
-    ),
-});
-
 const management = z
   .strictObject({
     allowedIpRanges: z
@@ -182,7 +185,7 @@ export const azureEnvironmentSchema = z
     sql: azureSqlTier,
     globalLoadBalancer: z.discriminatedUnion("kind", [frontDoor, trafficManager]),
     dr: drObjectives,
-    failover: azureFailoverPolicy,
+    failover: failoverPolicy,
     alerts,
     management,
     remoteState: azureRemoteState,
@@ -191,6 +194,7 @@ export const azureEnvironmentSchema = z
 
 export type AzureEnvironmentConfig = z.infer<typeof azureEnvironmentSchema>;
 export type AzureRegionConfig = AzureEnvironmentConfig["regions"][number];
+export type AzurePatchWindow = z.infer<typeof patchWindow>;
 export type FrontDoorConfig = z.infer<typeof frontDoor>;
 
 /** How Front Door reaches the web tiers: the explicit setting, else what the SKU allows. */

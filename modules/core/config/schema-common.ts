@@ -85,7 +85,7 @@ export const failoverPolicy = z
     mode: z
       .enum(["automatic", "manual"])
       .describe(
-        "automatic: alerts start the failover runbook after the confirmation window. manual: alerts page people, who start it.",
+        "automatic: the failover engine fails over once the primary stayed down for the confirmation window. manual: it only notifies people, who start it.",
       ),
     confirmationMinutes: z
       .number()

@@ -143,14 +143,24 @@ function modelProblems(file: string, env: EnvironmentConfig, placementOk: boolea
       }
     });
     checkRegionName("remoteState.location", env.remoteState.location);
-    if (env.failover.mode === "automatic" && !env.failover.webhookExpiresOn) {
-      problem(
-        "failover.webhookExpiresOn",
-        "(missing)",
-        "a date (YYYY-MM-DD): automatic failover starts the runbook through an Automation webhook, which must expire",
-        "set failover.webhookExpiresOn about a year ahead, or use mode: manual",
-      );
-    }
+    // Patch reboots take a SQL VM down; staggered windows mean at most one region patches at a time.
+    const windows = env.regions.map((region, i) => ({
+      path: region.sqlPatchWindow ? `regions[${i}].sqlPatchWindow` : "sql.patchWindow",
+      location: region.location,
+      window: region.sqlPatchWindow ?? env.sql.patchWindow,
+    }));
+    windows.forEach((a, i) => {
+      for (const b of windows.slice(0, i)) {
+        if (patchWindowsOverlap(a.window, b.window)) {
+          problem(
+            `regions[${i}].sqlPatchWindow`,
+            a.window,
+            `a patch window of ${a.location} that does not overlap ${b.location}'s (${b.path}: ${describeWindow(b.window)}): two regions patching at once could take the primary and its failover target down together`,
+            `give regions[${i}] its own sqlPatchWindow, for example starting ${Math.ceil((b.window.startHour * 60 + b.window.durationMinutes) / 60) % 24}:00 on ${b.window.dayOfWeek}`,
+          );
+        }
+      }
+    });
     env.management.allowedIpRanges.forEach((range, i) => {
       const parsed = parseCidr(range);
       if (typeof parsed === "string") problem(`management.allowedIpRanges[${i}]`, range, parsed);
@@ -308,4 +318,31 @@ function modelProblems(file: string, env: EnvironmentConfig, placementOk: boolea
     }
   }
   return problems;
+}
+
+const WEEK_MINUTES = 7 * 24 * 60;
+const DAYS = ["Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"] as const;
+
+interface PatchWindowLike {
+  readonly dayOfWeek: (typeof DAYS)[number];
+  readonly startHour: number;
+  readonly durationMinutes: number;
+}
+
+/** Minute of the week (Sunday 00:00 UTC = 0) a window starts at. */
+export function patchWindowStartMinute(w: PatchWindowLike): number {
+  return DAYS.indexOf(w.dayOfWeek) * 24 * 60 + w.startHour * 60;
+}
+
+/** True when two weekly windows share a minute, including across the Saturday-to-Sunday wrap. */
+export function patchWindowsOverlap(a: PatchWindowLike, b: PatchWindowLike): boolean {
+  const startA = patchWindowStartMinute(a);
+  const startB = patchWindowStartMinute(b);
+  const aheadOfA = (startB - startA + WEEK_MINUTES) % WEEK_MINUTES;
+  const aheadOfB = (startA - startB + WEEK_MINUTES) % WEEK_MINUTES;
+  return aheadOfA < a.durationMinutes || aheadOfB < b.durationMinutes;
+}
+
+function describeWindow(w: PatchWindowLike): string {
+  return `${w.dayOfWeek} ${String(w.startHour).padStart(2, "0")}:00 UTC for ${w.durationMinutes} min`;
 }

@@ -1,44 +1,42 @@
-import { randomUUID } from "node:crypto";
+import type { TokenCredential } from "@azure/core-auth";
+import {
+  bearerTokenAuthenticationPolicy,
+  createDefaultHttpClient,
+  createHttpHeaders,
+  createPipelineFromOptions,
+  createPipelineRequest,
+  type HttpClient,
+} from "@azure/core-rest-pipeline";
 import type { AzureEnvironmentConfig } from "../../../modules/core/config/schema";
+import type { JournalRecord, OperationRecord, StepId } from "../../../modules/core/failover/types";
 import { FRONT_DOOR_ORIGIN_GROUP } from "../../../modules/azure/front-door";
+import { ENGINE_FENCE_RULE } from "../../../modules/azure/engine/topology";
 import { globalNames, regionNames } from "../../../modules/core/naming";
 import type { Check, DatabaseNodeView, DrillTarget, FailoverObservation, FaultStep, TrafficSample } from "../types";
-import {
-  failoverStateOf,
-  lastJsonDocument,
-  parseRunbookResult,
-  regionFromHealth,
-  UnsupportedFault,
-  drillRegions,
-  sleeperOf,
-} from "./cloud-common";
+import { regionFromHealth, UnsupportedFault, drillRegions, sleeperOf } from "./cloud-common";
 
 /**
- * The drill against a deployed Azure environment. It acts through the Azure SDK (narrowed to
- * the calls below so tests inject fakes): powers off the primary region's VMs, cuts replication
- * with an NSG rule, starts the DR runbooks in the Automation account and reads their JSON
- * result, reads Front Door origins, the database CNAME and VM power states. It writes no
- * markers (the database is private); RPO comes from the failover runbook's data-loss record.
+ * The drill against a deployed Azure environment. It powers off the primary region's VMs, cuts
+ * replication with an NSG rule, and drives the failover engine of the region that takes over
+ * through that engine's HTTP trigger (readiness before the fault, failover in manual scenarios,
+ * the journal to follow its steps). It reads Front Door origins, each region's own database
+ * name and VM power states. The calls go through the real Azure SDK clients; tests fake only
+ * their HTTP transport.
  */
 export interface AzureDrillClients {
   readonly virtualMachines: {
-    beginPowerOffAndWait(resourceGroup: string, vm: string, options?: { skipShutdown?: boolean }): Promise<void>;
-    beginStartAndWait(resourceGroup: string, vm: string): Promise<void>;
-    instanceView(resourceGroup: string, vm: string): Promise<{ statuses?: { code?: string }[] }>;
+    powerOff(resourceGroup: string, vm: string, skipShutdown: boolean): Promise<void>;
+    start(resourceGroup: string, vm: string): Promise<void>;
+    powerState(resourceGroup: string, vm: string): Promise<string>;
   };
-  readonly runbooks: { get(resourceGroup: string, account: string, runbook: string): Promise<{ state?: string }> };
-  readonly jobs: {
-    create(
-      resourceGroup: string,
-      account: string,
-      jobName: string,
-      parameters: { runbook: { name: string }; parameters?: Record<string, string> },
-    ): Promise<unknown>;
-    get(resourceGroup: string, account: string, jobName: string): Promise<{ status?: string; exception?: string }>;
-    /** The job's Output stream as text. */
-    output(resourceGroup: string, account: string, jobName: string): Promise<string>;
-    /** Jobs of one runbook created at or after `since` (newest first): a failover started by the alert's webhook. */
-    listSince(resourceGroup: string, account: string, runbook: string, since: Date): Promise<{ name: string }[]>;
+  /** One region's failover engine, through its HTTP trigger. */
+  readonly engine: {
+    call(
+      region: string,
+      operation: string,
+      body?: Record<string, unknown>,
+      timeoutMs?: number,
+    ): Promise<{ status: number; body: string }>;
   };
   readonly frontDoor: {
     endpointHostName(resourceGroup: string, profile: string, endpoint: string): Promise<string | undefined>;
@@ -52,12 +50,11 @@ export interface AzureDrillClients {
     cnameTarget(resourceGroup: string, zone: string, record: string): Promise<string | undefined>;
   };
   readonly securityRules: {
-    createOrUpdate(resourceGroup: string, nsg: string, rule: string, parameters: AzureSecurityRule): Promise<unknown>;
+    createOrUpdate(resourceGroup: string, nsg: string, rule: string, parameters: AzureSecurityRule): Promise<void>;
     delete(resourceGroup: string, nsg: string, rule: string): Promise<void>;
     exists(resourceGroup: string, nsg: string, rule: string): Promise<boolean>;
   };
   readonly http: (url: string) => Promise<{ status: number; body: string }>;
-  readonly newJobName?: () => string;
   readonly sleep?: (ms: number) => Promise<void>;
 }
 
@@ -73,19 +70,24 @@ export interface AzureSecurityRule {
   readonly description: string;
 }
 
-/** The NSG rule the drill adds to cut replication (removed at cleanup); the runbooks' fence is `dr-fence`. */
+/** The NSG rule the drill adds to cut replication (removed at cleanup); the engine's fence is `dr-fence`. */
 export const DRILL_CUT_RULE = "drill-cut-replication";
 const DRILL_CUT_PRIORITY = 110;
-const FENCE_RULE = "dr-fence";
-const JOB_DONE = ["Completed", "Failed", "Stopped", "Suspended"];
+/** A failover runs on after the trigger's answer; the drill follows it through the journal. */
+const TRIGGER_TIMEOUT_MS = 20_000;
+
+const stepAt = (op: OperationRecord, step: StepId) => {
+  const record = op.steps.find((s) => s.step === step && s.outcome === "done");
+  return record?.finishedAt;
+};
 
 export class AzureTarget implements DrillTarget {
   readonly kind = "azure" as const;
   readonly regions: readonly [string, string];
   private readonly global;
   private readonly names;
-  private failoverJob: string | undefined;
-  private faultAt: Date | undefined;
+  private faultAt: number | undefined;
+  private triggered = false;
   private readonly stoppedVms: { resourceGroup: string; vm: string; sql: boolean }[] = [];
   private cutRules: { resourceGroup: string; nsg: string }[] = [];
   private globalUrl: string | undefined;
@@ -107,52 +109,47 @@ export class AzureTarget implements DrillTarget {
     return Array.from({ length: this.env.web.countPerRegion }, (_, i) => this.names[which].webVm(i + 1));
   }
 
-  /** Runs a runbook to completion and returns its JSON result. */
-  private async runRunbook(
-    runbook: string,
-    parameters: Record<string, string> = {},
-    timeoutMs = 30 * 60_000,
-  ): Promise<{ status?: string; result?: Record<string, unknown>; exception?: string }> {
-    const jobName = this.clients.newJobName?.() ?? randomUUID();
-    const { drResourceGroup: rg, automationAccount: account } = this.global;
-    await this.clients.jobs.create(rg, account, jobName, { runbook: { name: runbook }, parameters });
-    this.log(`azure: started ${runbook} (job ${jobName})`);
-    const deadline = Date.now() + timeoutMs;
-    let job = await this.clients.jobs.get(rg, account, jobName);
-    while (!JOB_DONE.includes(job.status ?? "") && Date.now() < deadline) {
-      await this.sleep(10_000);
-      job = await this.clients.jobs.get(rg, account, jobName);
+  /** The engine of the region that takes over: engines only ever promote their own region. */
+  private async engine(operation: string, body?: Record<string, unknown>, timeoutMs?: number) {
+    const res = await this.clients.engine.call(this.regions[1], operation, body, timeoutMs);
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(res.body);
+    } catch {
+      parsed = undefined;
     }
-    const output = await this.clients.jobs.output(rg, account, jobName).catch(() => "");
-    return { status: job.status, result: lastJsonDocument(output), exception: job.exception };
+    return { status: res.status, body: parsed as Record<string, unknown> | undefined, text: res.body };
   }
 
   async preflight(): Promise<Check[]> {
-    const { drResourceGroup: rg, automationAccount: account, runbooks } = this.global;
     const checks: Check[] = [];
-    for (const runbook of [runbooks.failover, runbooks.readiness]) {
-      const state = await this.clients.runbooks.get(rg, account, runbook).then(
-        (r) => r.state ?? "unknown",
-        (e: Error) => `missing (${e.message})`,
-      );
-      checks.push({
-        id: `runbook-present:${runbook}`,
-        ok: state === "Published",
-        detail: `${runbook} in ${account}: ${state}`,
-      });
-    }
-    const readiness = await this.runRunbook(runbooks.readiness, {}, 15 * 60_000);
-    const ready = readiness.result?.ready === true;
-    const lag = readiness.result?.maxLagSeconds;
+    const readiness = await this.engine("readiness").catch((e: Error) => ({
+      status: 0,
+      body: undefined,
+      text: e.message,
+    }));
+    const report = readiness.body as { ready?: boolean; primary?: string; checks?: Check[] } | undefined;
     checks.push({
       id: "readiness",
-      ok: ready && readiness.status === "Completed",
-      detail: `${runbooks.readiness}: job ${readiness.status ?? "unknown"}, ready ${String(readiness.result?.ready ?? "unknown")}${readiness.exception ? `: ${readiness.exception}` : ""}`,
+      ok: readiness.status === 200 && report?.ready === true,
+      detail:
+        readiness.status === 200
+          ? `${this.regions[1]} engine: ready ${String(report?.ready)}, primary ${report?.primary ?? "?"}${(
+              report?.checks ?? []
+            )
+              .filter((c) => !c.ok)
+              .map((c) => `; ${c.id}: ${c.detail}`)
+              .join("")}`
+          : `${this.regions[1]} engine: HTTP ${readiness.status} ${readiness.text}`,
     });
+    const lag = await this.engine("lag").catch(() => undefined);
+    const sample = lag?.body as
+      { withinBound?: boolean; secondaries?: { region: string; lagSeconds?: number }[] } | undefined;
+    const own = sample?.secondaries?.find((s) => s.region === this.regions[1])?.lagSeconds;
     checks.push({
       id: "replication-healthy",
-      ok: typeof lag === "number" && lag <= this.env.sql.replication.lagAlertSeconds,
-      detail: `max replication lag ${typeof lag === "number" ? `${lag} s` : "unknown"} (bound ${this.env.sql.replication.lagAlertSeconds} s)`,
+      ok: sample?.withinBound === true && typeof own === "number",
+      detail: `${this.regions[1]} lag ${typeof own === "number" ? `${own} s` : "unknown"} (bound ${this.env.sql.replication.lagAlertSeconds} s)`,
     });
     const secondaryRg = this.names.secondary.resourceGroup;
     const states = await Promise.all(
@@ -191,9 +188,7 @@ export class AzureTarget implements DrillTarget {
 
   private async powerState(resourceGroup: string, vm: string): Promise<string> {
     try {
-      const view = await this.clients.virtualMachines.instanceView(resourceGroup, vm);
-      const code = view.statuses?.map((s) => s.code ?? "").find((c) => c.startsWith("PowerState/"));
-      return code ? code.slice("PowerState/".length) : "unknown";
+      return await this.clients.virtualMachines.powerState(resourceGroup, vm);
     } catch (error) {
       return `unreadable (${(error as Error).message})`;
     }
@@ -234,11 +229,11 @@ export class AzureTarget implements DrillTarget {
   }
 
   async inject(step: FaultStep, log: (message: string) => void): Promise<void> {
-    this.faultAt ??= new Date();
+    this.faultAt ??= Date.now();
     const rg = this.names.primary.resourceGroup;
     const powerOff = async (vm: string, sql: boolean) => {
       // skipShutdown: the VM is cut off like a host failure, not shut down cleanly.
-      await this.clients.virtualMachines.beginPowerOffAndWait(rg, vm, { skipShutdown: true });
+      await this.clients.virtualMachines.powerOff(rg, vm, true);
       this.stoppedVms.push({ resourceGroup: rg, vm, sql });
       log(`${vm} powered off`);
     };
@@ -270,8 +265,13 @@ export class AzureTarget implements DrillTarget {
             destinationPortRange: port,
             description: "DR drill: replication link cut (removed when the drill ends)",
           };
-          await this.clients.securityRules.createOrUpdate(names.resourceGroup, names.dataNsg, DRILL_CUT_RULE, rule);
-          this.cutRules.push({ resourceGroup: names.resourceGroup, nsg: names.dataNsg });
+          await this.clients.securityRules.createOrUpdate(
+            names.networkResourceGroup,
+            names.dataNsg,
+            DRILL_CUT_RULE,
+            rule,
+          );
+          this.cutRules.push({ resourceGroup: names.networkResourceGroup, nsg: names.dataNsg });
           log(`${names.dataNsg}: inbound TCP ${port} denied`);
         }
         return;
@@ -283,57 +283,66 @@ export class AzureTarget implements DrillTarget {
     }
   }
 
+  /**
+   * Asks the taking-over region's engine to fail over. The engine confirms that the primary is
+   * down itself; the call may outlast the HTTP front end, so a timeout here is not a failure:
+   * the journal says what happened.
+   */
   async triggerFailover(): Promise<void> {
-    const jobName = this.clients.newJobName?.() ?? randomUUID();
-    const { drResourceGroup: rg, automationAccount: account, runbooks } = this.global;
-    await this.clients.jobs.create(rg, account, jobName, {
-      runbook: { name: runbooks.failover },
-      parameters: { FailedRegion: this.regions[0], Mode: "Emergency" },
+    const [failed, target] = this.regions;
+    this.triggered = true;
+    this.log(`azure: failover requested from ${target}'s engine (${failed} is down)`);
+    const res = await this.engine(
+      "failover",
+      { reason: `drill: ${failed} made unavailable`, target },
+      TRIGGER_TIMEOUT_MS,
+    ).catch((error: Error) => {
+      if (/timeout|aborted/i.test(error.message)) return undefined;
+      throw error;
     });
-    this.failoverJob = jobName;
-    this.log(`azure: started ${runbooks.failover} -FailedRegion ${this.regions[0]} -Mode Emergency (job ${jobName})`);
+    if (res && res.status !== 200 && res.status !== 409)
+      throw new Error(`azure: ${target}'s engine refused the failover: HTTP ${res.status} ${res.text}`);
   }
 
   async failoverStatus(): Promise<FailoverObservation> {
-    const { drResourceGroup: rg, automationAccount: account, runbooks } = this.global;
-    if (!this.failoverJob && this.faultAt) {
-      // Automatic mode: the alert's webhook started the runbook.
-      const jobs = await this.clients.jobs.listSince(rg, account, runbooks.failover, this.faultAt);
-      this.failoverJob = jobs[0]?.name;
-    }
-    if (!this.failoverJob) return { state: "none", detail: "no failover job started since the fault" };
-    const job = await this.clients.jobs.get(rg, account, this.failoverJob);
-    if (!JOB_DONE.includes(job.status ?? ""))
-      return { state: "in-progress", detail: `job ${this.failoverJob} ${job.status ?? "unknown"}` };
-    const doc = lastJsonDocument(await this.clients.jobs.output(rg, account, this.failoverJob).catch(() => ""));
-    if (!doc)
+    const res = await this.engine("journal");
+    if (res.status !== 200)
+      return { state: "in-progress", detail: `journal of ${this.regions[1]}'s engine: HTTP ${res.status}` };
+    const journal = (res.body ?? {}) as JournalRecord;
+    const op = journal.operation;
+    if (!op || op.kind !== "failover" || (this.faultAt !== undefined && op.startedAt < this.faultAt)) {
+      const waiting = journal.detector?.unreachableSince
+        ? `; ${journal.detector.primary} unreachable since ${new Date(journal.detector.unreachableSince).toISOString()}`
+        : "";
       return {
-        state: "failed",
-        detail: `job ${this.failoverJob} ${job.status}: no JSON result in its output${job.exception ? ` (${job.exception})` : ""}`,
+        state: "none",
+        detail: `no failover since the fault${this.triggered ? " (requested)" : ""}${waiting}`,
       };
-    const result = parseRunbookResult(doc);
+    }
+    const at = (step: StepId) => stepAt(op, step);
+    const state = op.outcome === undefined ? "in-progress" : op.outcome === "completed" ? "completed" : "failed";
+    const failedSteps = op.steps.filter((s) => s.outcome === "failed").map((s) => `${s.step}: ${s.detail ?? "failed"}`);
     return {
-      state: failoverStateOf(result.status),
-      ...(result.newPrimary ? { newPrimary: result.newPrimary } : {}),
-      ...(result.steps.confirm?.finishedAt ? { confirmedAt: result.steps.confirm.finishedAt } : {}),
-      ...(result.steps.promote?.finishedAt ? { promotedAt: result.steps.promote.finishedAt } : {}),
-      ...(result.steps.repoint?.finishedAt ? { repointedAt: result.steps.repoint.finishedAt } : {}),
-      ...(result.steps.fence?.finishedAt ? { fencedAt: result.steps.fence.finishedAt } : {}),
-      ...(result.dataLossEstimateSeconds !== undefined ? { recordedLagSeconds: result.dataLossEstimateSeconds } : {}),
-      detail: [`${runbooks.failover} ${result.status ?? "?"}`, result.error, ...result.warnings]
-        .filter(Boolean)
-        .join("; "),
+      state,
+      newPrimary: op.to,
+      ...(at("confirm") !== undefined ? { confirmedAt: at("confirm") } : {}),
+      ...(at("promote") !== undefined ? { promotedAt: at("promote") } : {}),
+      ...(at("repoint") !== undefined ? { repointedAt: at("repoint") } : {}),
+      ...(at("fence") !== undefined ? { fencedAt: at("fence") } : {}),
+      ...(op.lagAtPromotionSeconds !== undefined ? { recordedLagSeconds: op.lagAtPromotionSeconds } : {}),
+      detail: [`${op.kind} ${op.from} -> ${op.to} ${op.outcome ?? "running"}`, ...failedSteps].join("; "),
     };
   }
 
   /**
-   * From the control plane: the database name's target is the primary; a region is fenced
-   * when its data NSG carries dr-fence or its SQL VM is not running. "Writable" here means the
-   * name points at it and its VM runs: the cloud's equivalent of accepting application writes.
+   * From the control plane: each region's own copy of the database name, its fence rule and its
+   * SQL VM's power state. "Writable" means the surviving region's name points at it, its VM
+   * runs and no fence rule isolates it: the cloud's equivalent of accepting application writes.
    */
   async databaseNodes(): Promise<DatabaseNodeView[]> {
+    const survivor = this.names.secondary;
     const target = await this.clients.privateDns.cnameTarget(
-      this.global.globalResourceGroup,
+      survivor.networkResourceGroup,
       this.global.privateZone,
       this.global.databaseRecord,
     );
@@ -342,11 +351,11 @@ export class AzureTarget implements DrillTarget {
         const names = this.names[which];
         const power = await this.powerState(names.resourceGroup, names.sqlVm);
         const fenceRule = await this.clients.securityRules
-          .exists(names.resourceGroup, names.dataNsg, FENCE_RULE)
+          .exists(names.networkResourceGroup, names.dataNsg, ENGINE_FENCE_RULE.name)
           .catch(() => false);
         const named = target?.split(".")[0] === names.sqlHostLabel;
         return {
-          region: this.regions[i],
+          region: this.regions[i]!,
           reachable: power === "running",
           writable: named && power === "running" && !fenceRule,
           fenced: fenceRule || power !== "running",
@@ -357,7 +366,7 @@ export class AzureTarget implements DrillTarget {
 
   /** Starts the old primary's SQL VM to prove the fence holds (the dr-fence NSG rule stays). */
   async restartOldPrimary(): Promise<void> {
-    await this.clients.virtualMachines.beginStartAndWait(this.names.primary.resourceGroup, this.names.primary.sqlVm);
+    await this.clients.virtualMachines.start(this.names.primary.resourceGroup, this.names.primary.sqlVm);
   }
 
   /**
@@ -374,9 +383,7 @@ export class AzureTarget implements DrillTarget {
         );
     }
     this.cutRules = [];
-    const failedOver = this.failoverJob
-      ? (await this.failoverStatus().catch(() => ({ state: "failed" as const }))).state !== "none"
-      : false;
+    const failedOver = (await this.failoverStatus().catch(() => ({ state: "failed" as const }))).state !== "none";
     for (const stopped of this.stoppedVms) {
       if (stopped.sql && failedOver) {
         this.log(
@@ -385,63 +392,94 @@ export class AzureTarget implements DrillTarget {
         continue;
       }
       await this.clients.virtualMachines
-        .beginStartAndWait(stopped.resourceGroup, stopped.vm)
+        .start(stopped.resourceGroup, stopped.vm)
         .catch((e: Error) => this.log(`azure: could not start ${stopped.vm}: ${e.message}`));
     }
+    await this.sleep(0);
   }
 }
 
-/** The real clients: DefaultAzureCredential (OIDC through azure/login in the workflow), subscription from AZURE_SUBSCRIPTION_ID. */
-export async function createAzureTarget(
+export interface AzureDrillTransport {
+  readonly credential: TokenCredential;
+  readonly subscriptionId: string;
+  /** Tests fake the transport here; production uses the SDKs' default. */
+  readonly httpClient?: HttpClient;
+}
+
+/** Function keys API (Microsoft.Web). */
+export const WEB_API_VERSION = "2024-04-01";
+
+/** The drill's Azure calls over the real SDK clients. */
+export async function azureDrillClients(
   env: AzureEnvironmentConfig,
-  log: (line: string) => void,
-): Promise<AzureTarget> {
-  const subscription = process.env.AZURE_SUBSCRIPTION_ID;
-  if (!subscription)
-    throw new Error("AZURE_SUBSCRIPTION_ID is not set: the drill needs the subscription of the environment");
+  transport: AzureDrillTransport,
+): Promise<AzureDrillClients> {
   const [
-    { DefaultAzureCredential },
     { ComputeManagementClient },
-    { AutomationClient },
     { CdnManagementClient },
     { PrivateDnsManagementClient },
     { NetworkManagementClient },
   ] = await Promise.all([
-    import("@azure/identity"),
     import("@azure/arm-compute"),
-    import("@azure/arm-automation"),
     import("@azure/arm-cdn"),
     import("@azure/arm-privatedns"),
     import("@azure/arm-network"),
   ]);
-  const credential = new DefaultAzureCredential();
-  const compute = new ComputeManagementClient(credential, subscription);
-  const automation = new AutomationClient(credential, subscription, "status");
-  const cdn = new CdnManagementClient(credential, subscription);
-  const dns = new PrivateDnsManagementClient(credential, subscription);
-  const network = new NetworkManagementClient(credential, subscription);
-  const clients: AzureDrillClients = {
-    virtualMachines: compute.virtualMachines,
-    runbooks: { get: (rg, account, name) => automation.runbook.get(rg, account, name) },
-    jobs: {
-      create: (rg, account, name, parameters) => automation.job.create(rg, account, name, parameters),
-      get: (rg, account, name) => automation.job.get(rg, account, name),
-      output: async (rg, account, name) => {
-        const response = await automation.job.getOutput(rg, account, name);
-        const stream = response.readableStreamBody;
-        if (!stream) return "";
-        const chunks: Buffer[] = [];
-        for await (const chunk of stream) chunks.push(Buffer.from(chunk as Buffer));
-        return Buffer.concat(chunks).toString("utf8");
+  const { credential, subscriptionId } = transport;
+  const options = transport.httpClient ? { httpClient: transport.httpClient } : {};
+  const compute = new ComputeManagementClient(credential, subscriptionId, options);
+  const cdn = new CdnManagementClient(credential, subscriptionId, options);
+  const dns = new PrivateDnsManagementClient(credential, subscriptionId, options);
+  const network = new NetworkManagementClient(credential, subscriptionId, options);
+  const httpClient = transport.httpClient ?? createDefaultHttpClient();
+  const armPipeline = createPipelineFromOptions({});
+  armPipeline.addPolicy(
+    bearerTokenAuthenticationPolicy({ credential, scopes: "https://management.azure.com/.default" }),
+  );
+  const plainPipeline = createPipelineFromOptions({});
+  const keys = new Map<string, string>();
+
+  /** The HTTP trigger's function key, read through ARM with the drill's identity. */
+  const functionKey = async (region: string): Promise<string> => {
+    const cached = keys.get(region);
+    if (cached) return cached;
+    const names = regionNames(env, region);
+    const url =
+      `https://management.azure.com/subscriptions/${subscriptionId}/resourceGroups/${names.engineResourceGroup}` +
+      `/providers/Microsoft.Web/sites/${names.engineApp}/host/default/listkeys?api-version=${WEB_API_VERSION}`;
+    const res = await armPipeline.sendRequest(httpClient, createPipelineRequest({ url, method: "POST" }));
+    if (res.status !== 200) throw new Error(`listkeys on ${names.engineApp}: HTTP ${res.status}`);
+    const key = (JSON.parse(res.bodyAsText ?? "{}") as { functionKeys?: Record<string, string> }).functionKeys?.default;
+    if (!key) throw new Error(`listkeys on ${names.engineApp}: no default function key`);
+    keys.set(region, key);
+    return key;
+  };
+
+  return {
+    virtualMachines: {
+      powerOff: (rg, vm, skipShutdown) => compute.virtualMachines.powerOff(rg, vm, { skipShutdown }).pollUntilDone(),
+      start: (rg, vm) => compute.virtualMachines.start(rg, vm).pollUntilDone(),
+      powerState: async (rg, vm) => {
+        const view = await compute.virtualMachines.instanceView(rg, vm);
+        const code = view.statuses?.map((s) => s.code ?? "").find((c) => c.startsWith("PowerState/"));
+        return code ? code.slice("PowerState/".length) : "unknown";
       },
-      listSince: async (rg, account, runbook, since) => {
-        const page = await automation.job.listByAutomationAccount(rg, account, {
-          filter: `properties/runbook/name eq '${runbook}' and properties/creationTime ge ${since.toISOString()}`,
+    },
+    engine: {
+      call: async (region, operation, body, timeoutMs = 120_000) => {
+        const names = regionNames(env, region);
+        const request = createPipelineRequest({
+          url: `https://${names.engineApp}.azurewebsites.net/api/engine/${operation}`,
+          method: body ? "POST" : "GET",
+          headers: createHttpHeaders({
+            "x-functions-key": await functionKey(region),
+            ...(body ? { "content-type": "application/json" } : {}),
+          }),
+          ...(body ? { body: JSON.stringify(body) } : {}),
+          timeout: timeoutMs,
         });
-        return [...page]
-          .sort((a, b) => (b.creationTime?.getTime() ?? 0) - (a.creationTime?.getTime() ?? 0))
-          .map((j) => ({ name: j.name ?? j.jobId ?? "" }))
-          .filter((j) => j.name);
+        const res = await plainPipeline.sendRequest(httpClient, request);
+        return { status: res.status, body: res.bodyAsText ?? "" };
       },
     },
     frontDoor: {
@@ -456,13 +494,17 @@ export async function createAzureTarget(
       cnameTarget: async (rg, zone, record) => (await dns.recordSets.get(rg, zone, "CNAME", record)).cnameRecord?.cname,
     },
     securityRules: {
-      createOrUpdate: (rg, nsg, rule, parameters) =>
-        network.securityRules.beginCreateOrUpdateAndWait(rg, nsg, rule, parameters),
-      delete: (rg, nsg, rule) => network.securityRules.beginDeleteAndWait(rg, nsg, rule),
+      createOrUpdate: async (rg, nsg, rule, parameters) => {
+        await network.securityRules.createOrUpdate(rg, nsg, rule, parameters).pollUntilDone();
+      },
+      delete: (rg, nsg, rule) => network.securityRules.delete(rg, nsg, rule).pollUntilDone(),
       exists: (rg, nsg, rule) =>
         network.securityRules.get(rg, nsg, rule).then(
           () => true,
-          () => false,
+          (error: { statusCode?: number }) => {
+            if (error.statusCode === 404) return false;
+            throw error;
+          },
         ),
     },
     http: async (url) => {
@@ -470,5 +512,17 @@ export async function createAzureTarget(
       return { status: res.status, body: await res.text() };
     },
   };
+}
+
+/** The real clients: DefaultAzureCredential (OIDC through azure/login in the workflow), subscription from AZURE_SUBSCRIPTION_ID. */
+export async function createAzureTarget(
+  env: AzureEnvironmentConfig,
+  log: (line: string) => void,
+): Promise<AzureTarget> {
+  const subscriptionId = process.env.AZURE_SUBSCRIPTION_ID;
+  if (!subscriptionId)
+    throw new Error("AZURE_SUBSCRIPTION_ID is not set: the drill needs the subscription of the environment");
+  const { DefaultAzureCredential } = await import("@azure/identity");
+  const clients = await azureDrillClients(env, { credential: new DefaultAzureCredential(), subscriptionId });
   return new AzureTarget(env, clients, log);
 }

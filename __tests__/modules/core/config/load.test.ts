@@ -86,15 +86,19 @@ describe("loading a config directory", () => {
     const staging = shipped("staging.yaml");
     writeFileSync(join(dir, "staging.yaml"), staging);
     writeFileSync(join(dir, "staging.json"), JSON.stringify(YAML.parse(staging)));
-    // staging.json is named after its environment too, so only the collision is reported.
-    expect(problemsOf(() => loadEnvironments(dir, dir))).toEqual([
-      {
-        file: "staging.yaml",
-        path: "environment",
-        value: '"staging"',
-        expected: "a name no other file uses (staging.json has it): stacks and state keys would collide",
-        fix: "keep one file per environment (config/<env>.yaml or .json, not both)",
-      },
+    // staging.json is named after its environment too: the duplicate comes first; the state
+    // resources both files would create collide as well and are reported after it.
+    const problems = problemsOf(() => loadEnvironments(dir, dir));
+    expect(problems[0]).toEqual({
+      file: "staging.yaml",
+      path: "environment",
+      value: '"staging"',
+      expected: "a name no other file uses (staging.json has it): stacks and state keys would collide",
+      fix: "keep one file per environment (config/<env>.yaml or .json, not both)",
+    });
+    expect(problems.slice(1).map((p) => p.path)).toEqual([
+      "remoteState.resourceGroupName",
+      "remoteState.storageAccountName",
     ]);
   });
 });

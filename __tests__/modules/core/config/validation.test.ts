@@ -152,9 +152,32 @@ describe("environment configuration", () => {
       { path: "failover.activeDatabaseRegion", expected: "one of the configured regions: westeurope, northeurope" },
     ],
     [
-      "automatic failover without a webhook expiry",
-      (d) => delete d.failover.webhookExpiresOn,
-      { path: "failover.webhookExpiresOn", fix: expect.stringContaining("mode: manual") },
+      "two regions whose SQL patch windows overlap",
+      (d) => (d.regions[1].sqlPatchWindow = { dayOfWeek: "Sunday", startHour: 2, durationMinutes: 60 }),
+      { path: "regions[1].sqlPatchWindow", expected: expect.stringContaining("does not overlap westeurope's") },
+    ],
+    [
+      "a second region that inherits the first region's patch window",
+      (d) => delete d.regions[1].sqlPatchWindow,
+      { path: "regions[1].sqlPatchWindow", fix: expect.stringContaining("its own sqlPatchWindow") },
+    ],
+    [
+      "a patch window that runs into the next region's across the end of the week",
+      (d) => {
+        d.sql.patchWindow = { dayOfWeek: "Saturday", startHour: 23, durationMinutes: 120 };
+        d.regions[1].sqlPatchWindow = { dayOfWeek: "Sunday", startHour: 0, durationMinutes: 60 };
+      },
+      { path: "regions[1].sqlPatchWindow" },
+    ],
+    [
+      "an engine subnet that overlaps the data subnet",
+      (d) => (d.regions[0].subnets.engine = "10.20.2.0/27"),
+      { path: "regions[0].subnets.engine", expected: expect.stringContaining("does not overlap") },
+    ],
+    [
+      "a region without an engine subnet",
+      (d) => delete d.regions[0].subnets.engine,
+      { path: "regions[0].subnets.engine", value: "(missing)" },
     ],
     [
       "a SQL Server edition without read-scale availability groups",

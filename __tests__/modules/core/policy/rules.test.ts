@@ -855,8 +855,8 @@ const violating: (RuleCase & { readonly problem: RegExp })[] = [
   {
     ruleId: "GEN-DR-002",
     name: "modeled RTO over the objective",
-    problem: /over the 600 s objective/,
-    configs: [{ ...azureConfig, dr: { rtoMinutes: 10, rpoMinutes: 5 } } as EnvironmentConfig],
+    problem: /over the 300 s objective/,
+    configs: [{ ...azureConfig, dr: { rtoMinutes: 5, rpoMinutes: 5 } } as EnvironmentConfig],
     stacks: [stack("prod-global-lb", originGroup({ path: "/health", protocol: "Http", interval_in_seconds: 10 }))],
   },
   {

@@ -5,7 +5,10 @@ import { awsIngress, awsPortRange, lower, nsgRules, portRanges, shorten } from "
 
 const SQL_PORT = 1433;
 
-/** The design: SQL only from the web tier of every region; replication only between data subnets. */
+/**
+ * The design: SQL only from the web tier and the failover engines of every region (the engines
+ * probe and drive every SQL Server); replication only between data subnets.
+ */
 export const rule: Rule = {
   id: "GEN-NET-001",
   title: "SQL is reachable only from the web tier; replication only between data subnets",
@@ -13,17 +16,17 @@ export const rule: Rule = {
   cloud: "any",
   mappings: [],
   checks:
-    "With a config: inbound Allow NSG rules / security group ingress that open 1433 have only configured web subnets (or, on AWS, the web instances' security group) as sources, and those that open the replication endpoint port have only configured data subnets.",
+    "With a config: inbound Allow NSG rules / security group ingress that open 1433 have only configured web subnets or failover-engine subnets (or, on AWS, the web instances' security group) as sources, and those that open the replication endpoint port have only configured data subnets.",
   check(env, report) {
     const config = env.config;
     if (!config) return;
-    const subnets = (tier: "web" | "data") =>
+    const subnets = (tier: "web" | "data" | "engine") =>
       config.regions
-        .flatMap((r) => [r.subnets[tier]].flat())
+        .flatMap((r) => [(r.subnets as Partial<Record<typeof tier, string | string[]>>)[tier] ?? []].flat())
         .map(parseCidr)
         .filter((c): c is Cidr => typeof c !== "string");
     const allowed = [
-      { port: SQL_PORT, what: "SQL", tier: "web" as const, cidrs: subnets("web") },
+      { port: SQL_PORT, what: "SQL", tier: "web" as const, cidrs: [...subnets("web"), ...subnets("engine")] },
       { port: config.sql.replication.endpointPort, what: "replication", tier: "data" as const, cidrs: subnets("data") },
     ];
     const judge = (
