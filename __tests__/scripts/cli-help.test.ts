@@ -1,5 +1,5 @@
 /**
- * The project's pipeline CLIs, run as `npm run <tool> -- ...` runs them (node --import tsx), answer
+ * The project's pipeline CLIs, run as `npm run <tool> -- ...` runs them (node -r ./scripts/register-ts.cjs), answer
  * --help with their usage on stdout and exit 0, and reject a bad flag on stderr with the name of
  * the flag, a pointer to --help and a non-zero exit.
  */
@@ -11,7 +11,7 @@ import { parseRtoArgs } from "../../scripts/rto";
 const ROOT = join(__dirname, "..", "..");
 
 const run = (script: string, args: string[]) =>
-  spawnSync(process.execPath, ["--import", "tsx", script, ...args], {
+  spawnSync(process.execPath, ["-r", "./scripts/register-ts.cjs", script, ...args], {
     cwd: ROOT,
     encoding: "utf8",
     env: { ...process.env, GITHUB_ACTIONS: "", GITHUB_OUTPUT: "" },
