@@ -14,7 +14,7 @@ import { awsRegionNames } from "../core/naming";
 import { sqlPrivateIp } from "./addressing";
 import { instanceAmi } from "./ami-copies";
 import { hardenedInstanceOptions } from "./instance-defaults";
-import type { ApplicationLogin } from "./application-login";
+import type { ApplicationLogin } from "../core/application-login";
 import { SsmInstanceRole } from "./instance-role";
 import type { RegionalNetwork } from "./network";
 import { APPLICATION_LOGIN_SQL } from "../core/sql/application-login";

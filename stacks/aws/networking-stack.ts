@@ -3,7 +3,7 @@ import { RandomProvider } from "@cdktf/provider-random/lib/provider";
 import type { Construct } from "constructs";
 import type { AwsEnvironmentConfig } from "../../modules/core/config/schema";
 import { regionCode, stackNames } from "../../modules/core/naming";
-import { ApplicationLogin } from "../../modules/aws/application-login";
+import { ApplicationLogin } from "../../modules/core/application-login";
 import { RegionalNetwork } from "../../modules/aws/network";
 import { VpcPeering } from "../../modules/aws/peering";
 import { DatabaseEndpoint } from "../../modules/aws/database-endpoint";

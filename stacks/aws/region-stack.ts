@@ -6,7 +6,7 @@ import type { Construct } from "constructs";
 import type { AwsEnvironmentConfig } from "../../modules/core/config/schema";
 import type { AwsRegionConfig } from "../../modules/core/config/schema-aws";
 import { awsRegionNames, stackNames } from "../../modules/core/naming";
-import type { ApplicationLogin } from "../../modules/aws/application-login";
+import type { ApplicationLogin } from "../../modules/core/application-login";
 import { InstanceBackup } from "../../modules/aws/backup";
 import { SsmInstanceRole } from "../../modules/aws/instance-role";
 import type { RegionalNetwork } from "../../modules/aws/network";

@@ -3,7 +3,7 @@ import { RandomProvider } from "@cdktf/provider-random/lib/provider";
 import type { Construct } from "constructs";
 import type { AzureEnvironmentConfig } from "../../modules/core/config/schema";
 import { commonTags, globalNames, regionCode, regionNames } from "../../modules/core/naming";
-import { ApplicationLogin } from "../../modules/azure/application-login";
+import { ApplicationLogin } from "../../modules/core/application-login";
 import { DatabaseDns, sqlVmPrivateAddress } from "../../modules/azure/database-dns";
 import { NetworkPeeringMesh } from "../../modules/azure/network-peering";
 import { RegionalNetwork, webIngressFor } from "../../modules/azure/regional-network";

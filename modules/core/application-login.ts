@@ -13,10 +13,10 @@ export interface ApplicationLoginProps {
 /**
  * The web tier's one SQL login for the whole environment, generated once (in the networking
  * stack, which every region stack already reads): its password and its SID. Every region's SQL
- * instance creates the login with this SID at first boot, so the database user, which travels
- * with the database through the availability group, maps to it on whichever replica is primary.
- * Every region's Secrets Manager holds it; the admin logins stay per region and the web tier
- * never reads them.
+ * VM creates the login with this SID, so the database user, which travels with the database
+ * through the availability group, maps to it on whichever replica is primary. Every region's
+ * vault (Key Vault, Secrets Manager) stores the password; the admin logins stay per region and
+ * the web tier never reads them.
  */
 export class ApplicationLogin extends Construct {
   readonly userName: string;
