@@ -53,7 +53,9 @@ frontend global
   bind 127.0.0.1:${options.port}
   default_backend web
 backend web
-  balance roundrobin
+  # random, not roundrobin: the drill's traffic probes and marker writes share this balancer at
+  # fixed intervals, and a strict rotation can hand every probe to the same region.
+  balance random
   option httpchk GET /health
   http-check expect status 200
 ${servers}
