@@ -76,20 +76,11 @@ export function globalNames(env: NameSource) {
   return {
     base,
     globalResourceGroup: `rg-${base}-global`,
-    drResourceGroup: `rg-${base}-dr`,
     frontDoorProfile: `afd-${base}`,
     frontDoorEndpoint: `${base}-web`,
     wafPolicy: `waf${env.prefix}${env.environment}`,
     trafficManager: `tm-${base}`,
-    automationAccount: `aa-${base}-dr`,
-    logAnalytics: `log-${base}-dr`,
     actionGroup: `ag-${base}-dr`,
-    /** Runbooks of the DR automation (Azure Automation runbook names). */
-    runbooks: {
-      failover: "Invoke-RegionFailover",
-      failback: "Invoke-RegionFailback",
-      readiness: "Test-DrReadiness",
-    },
     /** The private DNS zone that holds the database endpoint name. */
     privateZone: `${env.environment}.${env.prefix}.internal`,
     /** The name web servers connect to; failover repoints it. */
@@ -135,12 +126,8 @@ export function awsRegionNames(env: NameSource, location: string) {
     replicationCertificateSecret: `${env.prefix}/${env.environment}/${code}/sql-ag-certificate`,
     /** Host name of this region's SQL instance in the private zone (shared with Azure). */
     sqlHostLabel: `sql-${code}`,
-    sqlDownAlarm: `${base}-sql-down`,
     webUnhealthyAlarm: `${base}-web-unhealthy`,
     alertTopic: `${base}-dr-alerts`,
-    /** EventBridge rules: forward this region's sql-down alarm, and start the failover elsewhere. */
-    failoverForward: `${base}-failover-forward`,
-    failoverTrigger: `${base}-failover-trigger`,
   };
 }
 
@@ -151,16 +138,12 @@ export function awsGlobalNames(env: NameSource) {
     base,
     accelerator: `${base}-web`,
     automationRole: `${base}-dr-automation`,
-    eventsRole: `${base}-dr-events`,
     drLogGroup: `/${env.prefix}/${env.environment}/dr`,
     /** SSM parameter holding the topology the runbooks act on (instance IDs, zone, endpoint groups). */
     topologyParameter: `/${env.prefix}/${env.environment}/dr/topology`,
     readinessSchedule: `${base}-dr-readiness`,
-    /** SSM Automation documents, one file each under runbooks/aws/. */
+    /** SSM Automation documents under runbooks/aws/: only the one-time replication set-up is left. */
     documents: {
-      failover: `${base}-Invoke-RegionFailover`,
-      failback: `${base}-Invoke-RegionFailback`,
-      readiness: `${base}-Test-DrReadiness`,
       configureReplication: `${base}-Initialize-SqlReplication`,
     },
     privateZone: globalNames(env).privateZone,
