@@ -305,23 +305,7 @@ export async function queryPort<T extends Record<string, unknown> = Record<strin
   timeoutMs = 2000,
   database = "postgres",
 ): Promise<T[]> {
-  const client = new Client({
-    host: "127.0.0.1",
-    port,
-    user: LAB_DB_USER,
-    password,
-    database,
-    connectionTimeoutMillis: timeoutMs,
-    query_timeout: timeoutMs,
-  });
-  client.on("error", () => undefined);
-  try {
-    await client.connect();
-    const result = await client.query(sql, [...params]);
-    return result.rows as T[];
-  } finally {
-    void client.end().catch(() => undefined);
-  }
+  return withConnection(port, password, timeoutMs, (query) => query<T>(sql, params), database);
 }
 
 export function sleep(ms: number): Promise<void> {
