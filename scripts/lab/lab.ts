@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { HaproxyServer } from "./haproxy";
 import { writeNameRecord } from "./name-record";
 import { freePort, TcpEndpoint } from "./net";
-import { findPostgresBin, LAB_DATABASE, PgNode, queryPort, sleep } from "./postgres";
+import { findPostgresBin, LAB_DATABASE, PgNode, queryPort, sleep, tail } from "./postgres";
 import { lookupUser, onInterrupt, removeOnExit, stopAll, type RunAs } from "./procs";
 import type { LabSettings } from "./settings";
 import { LabApp, NginxServer } from "./web";
@@ -20,6 +20,11 @@ import { LabApp, NginxServer } from "./web";
  * actuators (scripts/lab/actuators), not by the lab itself. Everything lives in a fresh
  * temporary directory on random free ports.
  */
+
+/** The lab did not reach its starting state in time (distinct from a misconfiguration, which is not retried). */
+export class LabBringUpError extends Error {
+  override name = "LabBringUpError";
+}
 
 export const REGION_NAMES = ["region-1", "region-2", "region-3"] as const;
 
@@ -81,9 +86,25 @@ export class Lab {
     readonly log: (message: string) => void,
   ) {}
 
+  /**
+   * Brings a lab up. A bring-up that times out (a standby not streaming, a region not healthy at
+   * the load balancer) is tried once more from scratch, in a fresh directory on fresh ports:
+   * nothing has been measured yet, and the first failure's diagnosis (what the primary saw,
+   * the tail of every server's log) is logged before the lab it describes is removed.
+   */
   static async up(settings: LabSettings, log: (message: string) => void = () => undefined): Promise<Lab> {
     if (settings.regions < 2 || settings.regions > REGION_NAMES.length)
       throw new Error(`lab: regions: got ${settings.regions}, expected 2 or 3`);
+    try {
+      return await Lab.upOnce(settings, log);
+    } catch (error) {
+      if (!(error instanceof LabBringUpError)) throw error;
+      log(`${error.message}\nlab: bring-up failed; starting again with a fresh lab`);
+      return Lab.upOnce(settings, log);
+    }
+  }
+
+  private static async upOnce(settings: LabSettings, log: (message: string) => void): Promise<Lab> {
     const dir = mkdtempSync(join(tmpdir(), "drlab-"));
     // The servers run as another user when we are root: they need to traverse the directory.
     chmodSync(dir, 0o711);
@@ -94,9 +115,20 @@ export class Lab {
       await lab.start();
       return lab;
     } catch (error) {
+      if (error instanceof LabBringUpError) error.message += `\n${await lab.diagnosis()}`;
       await lab.down();
       throw error;
     }
+  }
+
+  /** What the primary sees of replication and the last lines of every server's log. */
+  async diagnosis(): Promise<string> {
+    const lines = [`lab: replication as ${this.primary} sees it: ${JSON.stringify(await this.replication())}`];
+    for (const name of REGION_NAMES.slice(0, this.settings.regions)) {
+      const logFile = join(this.dir, `${name}-postgres.log`);
+      lines.push(`lab: last lines of ${logFile}:`, tail(logFile, 12));
+    }
+    return lines.join("\n");
   }
 
   get lbPort(): number {
@@ -191,12 +223,12 @@ export class Lab {
     this.log(
       `lab: global load balancer on http://127.0.0.1:${this.loadBalancer.port} (checks every ${this.settings.probeIntervalMs} ms, fall ${this.settings.probeFailuresToUnhealthy}, rise ${this.settings.probeSuccessesToHealthy})`,
     );
-    await this.waitFor(
+    await this.bringUpWait(
       "every standby streaming",
       async () => (await this.replication()).filter((r) => r.state === "streaming").length === names.length - 1,
       30_000,
     );
-    await this.waitFor(
+    await this.bringUpWait(
       "every region healthy at the load balancer",
       async () => {
         const states = await this.loadBalancer.serverStates();
@@ -310,6 +342,14 @@ export class Lab {
   /** A stopped database server starts again (its VM came back, or was rebooted). */
   async restartDb(name: string): Promise<void> {
     await this.region(name).db.start();
+  }
+
+  private async bringUpWait(what: string, check: () => Promise<boolean>, timeoutMs: number): Promise<void> {
+    try {
+      await this.waitFor(what, check, timeoutMs);
+    } catch (error) {
+      throw new LabBringUpError((error as Error).message);
+    }
   }
 
   async waitFor(what: string, check: () => Promise<boolean>, timeoutMs: number): Promise<void> {

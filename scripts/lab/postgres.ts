@@ -312,7 +312,8 @@ export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
-function tail(file: string, lines = 15): string {
+/** The last lines of a server log, for error messages. */
+export function tail(file: string, lines = 15): string {
   try {
     return readFileSync(file, "utf8").trim().split("\n").slice(-lines).join("\n");
   } catch {
