@@ -13,13 +13,23 @@ export const SCOPES: readonly { folder: string; mutate: string[]; specs: string[
   {
     folder: "modules/core/config",
     mutate: ["modules/core/config/**/*.ts"],
-    // The AWS file conventions are validated by the same code.
-    specs: ["__tests__/modules/core/config/**/*.test.ts", "__tests__/modules/aws/config.test.ts"],
+    // The AWS file conventions are validated by the same code; the provider ranges are
+    // specified against the synthesized output in the deployability specs.
+    specs: [
+      "__tests__/modules/core/config/**/*.test.ts",
+      "__tests__/modules/aws/config.test.ts",
+      "__tests__/deployability/config-ranges.test.ts",
+    ],
   },
   {
     folder: "modules/core/policy",
     mutate: ["modules/core/policy/**/*.ts"],
-    specs: ["__tests__/modules/core/policy/**/*.test.ts"],
+    // The deployability checks (policy/deployability) are specified with their own fixtures.
+    specs: [
+      "__tests__/modules/core/policy/**/*.test.ts",
+      "__tests__/deployability/checks.test.ts",
+      "__tests__/deployability/environments.test.ts",
+    ],
   },
   {
     folder: "scripts/plan-summary",
