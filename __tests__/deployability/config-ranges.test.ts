@@ -81,6 +81,154 @@ describe("configuration ranges versus the providers' validation", () => {
   });
 });
 
+/**
+ * How the range check reads a JSON schema, on small hand-written schemas shaped like
+ * config/schema.json: one branch per cloud (a `cloud` constant), the global load balancer as one
+ * branch per `kind`, a field as a range, an enum or a union of literal numbers.
+ */
+describe("the range check reads each field's range from the schema's branch for its cloud and kind", () => {
+  const range = (minimum?: number, maximum?: number) => ({ type: "integer", minimum, maximum });
+  const schema = (azureFields: Record<string, unknown>, awsFields: Record<string, unknown> = {}) => ({
+    oneOf: [
+      {
+        properties: {
+          cloud: { const: "azure" },
+          sql: { properties: azureFields },
+          globalLoadBalancer: {
+            oneOf: [
+              { properties: { kind: { const: "frontDoor" }, probeIntervalSeconds: range(1, 255) } },
+              { properties: { kind: { const: "trafficManager" }, probeIntervalSeconds: { enum: [10, 30] } } },
+            ],
+          },
+        },
+      },
+      { properties: { cloud: { const: "aws" }, sql: { properties: awsFields } } },
+    ],
+  });
+  const entry = (overrides: Partial<ProviderRange>): ProviderRange => ({
+    cloud: "azure",
+    field: "sql.retention",
+    resourceType: "test_resource",
+    argument: "retention_days",
+    accepts: { min: 1, max: 30 },
+    source: "test provider",
+    ...overrides,
+  });
+
+  test("a range inside the provider's passes; the bounds themselves are inside", () => {
+    expect(rangeViolations(schema({ retention: range(1, 30) }) as never, [entry({})])).toEqual([]);
+    expect(rangeViolations(schema({ retention: range(7, 14) }) as never, [entry({})])).toEqual([]);
+  });
+
+  test.each([
+    ["a minimum below the provider's", range(0, 30), "0..30"],
+    ["a maximum above the provider's", range(1, 31), "1..31"],
+    ["no minimum", range(undefined, 30), "-inf..30"],
+    ["no maximum", range(1, undefined), "1..+inf"],
+    ["no bound at all", { type: "string" }, "-inf..+inf"],
+  ])("%s is a violation that shows both ranges, the argument and the source", (_what, field, shown) => {
+    expect(rangeViolations(schema({ retention: field }) as never, [entry({})])).toEqual([
+      `azure sql.retention -> test_resource.retention_days: the schema allows ${shown}, the provider accepts 1..30 (test provider)`,
+    ]);
+  });
+
+  test("the other cloud's branch is not read: a field only the AWS branch bounds is missing for Azure", () => {
+    const problems = rangeViolations(schema({}, { retention: range(1, 30) }) as never, [entry({})]);
+    expect(problems).toEqual(["azure sql.retention -> test_resource.retention_days: the schema has no such field"]);
+    expect(rangeViolations(schema({}, { retention: range(1, 30) }) as never, [entry({ cloud: "aws" })])).toEqual([]);
+  });
+
+  test("a schema with no branch for the entry's cloud reports the field missing instead of failing", () => {
+    const azureOnly = { oneOf: [schema({ retention: range(1, 30) }).oneOf[0]] };
+    expect(rangeViolations(azureOnly as never, [entry({ cloud: "aws" })])).toEqual([
+      "aws sql.retention -> test_resource.retention_days: the schema has no such field",
+    ]);
+  });
+
+  test("a path that goes below a leaf field is reported missing instead of failing", () => {
+    expect(
+      rangeViolations(schema({ retention: range(1, 30) }) as never, [entry({ field: "sql.retention.days" })]),
+    ).toEqual(["azure sql.retention.days -> test_resource.retention_days: the schema has no such field"]);
+  });
+
+  test("a schema without branches (a single cloud) is read directly", () => {
+    const single = { properties: { cloud: { const: "azure" }, sql: { properties: { retention: range(0, 30) } } } };
+    expect(rangeViolations(single as never, [entry({})])).toEqual([
+      expect.stringContaining("the schema allows 0..30, the provider accepts 1..30"),
+    ]);
+  });
+
+  test("a field of the global load balancer is read from its kind's branch and the kind is named", () => {
+    const tm = entry({
+      field: "globalLoadBalancer.probeIntervalSeconds",
+      kind: "trafficManager",
+      accepts: { oneOf: [10, 30] },
+    });
+    expect(rangeViolations(schema({}) as never, [tm])).toEqual([]);
+    const fd = entry({
+      field: "globalLoadBalancer.probeIntervalSeconds",
+      kind: "frontDoor",
+      accepts: { min: 5, max: 255 },
+    });
+    expect(rangeViolations(schema({}) as never, [fd])).toEqual([
+      "azure globalLoadBalancer.probeIntervalSeconds (frontDoor) -> test_resource.retention_days: the schema allows 1..255, the provider accepts 5..255 (test provider)",
+    ]);
+  });
+
+  test("a list of values (enum or literal union) passes only when the provider accepts every one", () => {
+    const accepts = { oneOf: [10, 30] };
+    expect(rangeViolations(schema({ retention: { enum: [10, 30] } }) as never, [entry({ accepts })])).toEqual([]);
+    expect(
+      rangeViolations(schema({ retention: { anyOf: [{ const: 10 }, { const: 30 }] } }) as never, [entry({ accepts })]),
+    ).toEqual([]);
+    expect(rangeViolations(schema({ retention: { enum: [10, 30, 60] } }) as never, [entry({ accepts })])).toEqual([
+      expect.stringContaining("the schema allows {10, 30, 60}, the provider accepts {10, 30}"),
+    ]);
+    expect(
+      rangeViolations(schema({ retention: { oneOf: [{ const: 10 }, { const: 45 }] } }) as never, [
+        entry({ accepts: { min: 1, max: 30 } }),
+      ]),
+    ).toEqual([expect.stringContaining("the schema allows {10, 45}, the provider accepts 1..30")]);
+  });
+
+  test("a list with anything but numbers is not a numeric range: it has no bound", () => {
+    for (const field of [{ enum: [10, "10"] }, { anyOf: [{ const: 10 }, { const: "ten" }] }]) {
+      expect(rangeViolations(schema({ retention: field }) as never, [entry({})])).toEqual([
+        expect.stringContaining("the schema allows -inf..+inf"),
+      ]);
+    }
+  });
+
+  test("a range where the provider accepts only a list of values is a violation, even if the list covers it", () => {
+    expect(
+      rangeViolations(schema({ retention: range(10, 10) }) as never, [entry({ accepts: { oneOf: [10] } })]),
+    ).toEqual([expect.stringContaining("the schema allows 10..10, the provider accepts {10}")]);
+  });
+});
+
+describe("the refused combinations apply to their own cloud and load balancer only", () => {
+  const combination = (id: string) => INCOMPATIBLE_SETTINGS.find((c) => c.id === id)!;
+  const env = (cloud: string, globalLoadBalancer: Record<string, unknown>) =>
+    ({ cloud, globalLoadBalancer }) as unknown as EnvironmentConfig;
+
+  test("CFG-COMBO-001: a 10-second timeout with a 10-second interval, on Traffic Manager in Azure", () => {
+    const tm = { kind: "trafficManager", probeIntervalSeconds: 10, probeTimeoutSeconds: 10 };
+    expect(combination("CFG-COMBO-001").applies(env("azure", tm))).toBe(true);
+    expect(combination("CFG-COMBO-001").applies(env("aws", tm))).toBe(false);
+    expect(combination("CFG-COMBO-001").applies(env("azure", { ...tm, kind: "frontDoor" }))).toBe(false);
+    expect(combination("CFG-COMBO-001").applies(env("azure", { ...tm, probeTimeoutSeconds: 9 }))).toBe(false);
+    expect(combination("CFG-COMBO-001").value(env("azure", tm))).toBe(10);
+  });
+
+  test("CFG-COMBO-002: an HTTPS probe in any spelling, on Azure only", () => {
+    for (const spelling of ["Https", "HTTPS", "https"])
+      expect(combination("CFG-COMBO-002").applies(env("azure", { probeProtocol: spelling }))).toBe(true);
+    for (const other of ["Http", "HTTP", "HTTPS2", "xhttps", undefined])
+      expect(combination("CFG-COMBO-002").applies(env("azure", { probeProtocol: other }))).toBe(false);
+    expect(combination("CFG-COMBO-002").applies(env("aws", { probeProtocol: "HTTPS" }))).toBe(false);
+  });
+});
+
 describe("combinations the providers refuse are validation errors naming the field", () => {
   const staging = readFileSync(join(REPO_ROOT, "config", "staging.yaml"), "utf8");
   const trafficManager = (interval: number, timeout: number) =>
