@@ -17,7 +17,7 @@ const AG_EDITIONS = ["enterprise", "developer"];
  * digit (m7g, c7gn, r8g, t4g, im4gn); a1 is the first Graviton. Everything else here is x86_64.
  */
 export function instanceArchitecture(instanceType: string): "arm64" | "x86_64" {
-  const family = instanceType.split(".")[0] ?? "";
+  const family = instanceType.split(".")[0]!;
   if (family === "a1") return "arm64";
   const match = /^[a-z]+\d+([a-z-]*)$/.exec(family);
   return match && match[1]!.split("-")[0]!.includes("g") ? "arm64" : "x86_64";

@@ -28,7 +28,9 @@ export function semanticProblems(file: string, env: EnvironmentConfig): ConfigPr
 export function placementProblems(file: string, raw: unknown): ConfigProblem[] {
   const env = raw as EnvironmentConfig;
   if (!env || (env.cloud !== "azure" && env.cloud !== "aws") || !Array.isArray(env.regions)) return [];
-  const regions = env.regions.filter((r) => r && typeof r === "object");
+  // An entry that is not an object is the schema's to report. It stays in place (as no fields)
+  // so that every path below names the entry at its position in the file.
+  const regions = (env.regions as unknown[]).map((r) => r ?? {}) as EnvironmentConfig["regions"];
   const problems: ConfigProblem[] = [];
   const problem = (path: string, value: unknown, expected: string, fix?: string) =>
     problems.push({ file, path, value: JSON.stringify(value), expected, ...(fix ? { fix } : {}) });
@@ -37,7 +39,7 @@ export function placementProblems(file: string, raw: unknown): ConfigProblem[] {
   const known = Object.keys(catalogue);
   const cloudName = env.cloud === "azure" ? "Azure" : "AWS";
   const checkRegionName = (path: string, location: string) => {
-    if (catalogue[location]) return true;
+    if (catalogue[location]) return;
     const suggestion = closest(location, known);
     problem(
       path,
@@ -45,7 +47,6 @@ export function placementProblems(file: string, raw: unknown): ConfigProblem[] {
       `an ${cloudName} region name such as ${known[0]}`,
       suggestion ? `did you mean ${suggestion}?` : `one of: ${known.join(", ")}`,
     );
-    return false;
   };
 
   // Regions: known, distinct.
@@ -156,7 +157,7 @@ function modelProblems(file: string, env: EnvironmentConfig, placementOk: boolea
             `regions[${i}].sqlPatchWindow`,
             a.window,
             `a patch window of ${a.location} that does not overlap ${b.location}'s (${b.path}: ${describeWindow(b.window)}): two regions patching at once could take the primary and its failover target down together`,
-            `give regions[${i}] its own sqlPatchWindow, for example starting ${Math.ceil((b.window.startHour * 60 + b.window.durationMinutes) / 60) % 24}:00 on ${b.window.dayOfWeek}`,
+            `give regions[${i}] its own sqlPatchWindow, for example starting ${describeStart(firstHourAfter(b.window))}`,
           );
         }
       }
@@ -289,33 +290,32 @@ function modelProblems(file: string, env: EnvironmentConfig, placementOk: boolea
       );
   }
 
-  // Objectives: the recovery model must fit them.
-  if (placementOk) {
-    const model = modelEnvironment(env);
-    const objective = env.dr.rtoMinutes * 60;
-    if (model.rtoSeconds > objective) {
-      const slowest = model.trafficSeconds >= model.databaseSeconds ? "traffic" : "database";
-      const breakdown = model.phases
-        .filter((p) => p.path === slowest)
-        .map((p) => `${p.label} ${p.seconds} s`)
-        .join(" + ");
-      problem(
-        slowest === "traffic" ? "globalLoadBalancer.probeIntervalSeconds" : "failover.confirmationMinutes",
-        slowest === "traffic" ? env.globalLoadBalancer.probeIntervalSeconds : env.failover.confirmationMinutes,
-        `settings whose modeled recovery time fits dr.rtoMinutes (${env.dr.rtoMinutes} min); modeled ${formatDuration(model.rtoSeconds)}: ${breakdown}`,
-        slowest === "traffic"
-          ? "probe more often or need fewer failed probes, or raise dr.rtoMinutes (at most 360)"
-          : "shorten failover.confirmationMinutes or sql.dnsTtlSeconds, or raise dr.rtoMinutes (at most 360)",
-      );
-    }
-    const rpoSeconds = env.dr.rpoMinutes * 60;
-    if (env.sql.replication.lagAlertSeconds > rpoSeconds) {
-      problem(
-        "sql.replication.lagAlertSeconds",
-        env.sql.replication.lagAlertSeconds,
-        `at most the RPO, dr.rpoMinutes x 60 = ${rpoSeconds} s: lag beyond it is data the objective does not allow to lose`,
-      );
-    }
+  // Objectives: the recovery model must fit them. The model reads no region or address, so it
+  // is checked (and reported with the others) even when the placement above has problems.
+  const model = modelEnvironment(env);
+  const objective = env.dr.rtoMinutes * 60;
+  if (model.rtoSeconds > objective) {
+    const slowest = model.trafficSeconds >= model.databaseSeconds ? "traffic" : "database";
+    const breakdown = model.phases
+      .filter((p) => p.path === slowest)
+      .map((p) => `${p.label} ${p.seconds} s`)
+      .join(" + ");
+    problem(
+      slowest === "traffic" ? "globalLoadBalancer.probeIntervalSeconds" : "failover.confirmationMinutes",
+      slowest === "traffic" ? env.globalLoadBalancer.probeIntervalSeconds : env.failover.confirmationMinutes,
+      `settings whose modeled recovery time fits dr.rtoMinutes (${env.dr.rtoMinutes} min); modeled ${formatDuration(model.rtoSeconds)}: ${breakdown}`,
+      slowest === "traffic"
+        ? "probe more often or need fewer failed probes, or raise dr.rtoMinutes (at most 360)"
+        : "shorten failover.confirmationMinutes or sql.dnsTtlSeconds, or raise dr.rtoMinutes (at most 360)",
+    );
+  }
+  const rpoSeconds = env.dr.rpoMinutes * 60;
+  if (env.sql.replication.lagAlertSeconds > rpoSeconds) {
+    problem(
+      "sql.replication.lagAlertSeconds",
+      env.sql.replication.lagAlertSeconds,
+      `at most the RPO, dr.rpoMinutes x 60 = ${rpoSeconds} s: lag beyond it is data the objective does not allow to lose`,
+    );
   }
   return problems;
 }
@@ -341,6 +341,15 @@ export function patchWindowsOverlap(a: PatchWindowLike, b: PatchWindowLike): boo
   const aheadOfA = (startB - startA + WEEK_MINUTES) % WEEK_MINUTES;
   const aheadOfB = (startA - startB + WEEK_MINUTES) % WEEK_MINUTES;
   return aheadOfA < a.durationMinutes || aheadOfB < b.durationMinutes;
+}
+
+/** The first whole hour after a window ends: the earliest start that does not overlap it. */
+function firstHourAfter(w: PatchWindowLike): number {
+  return (Math.ceil((patchWindowStartMinute(w) + w.durationMinutes) / 60) * 60) % WEEK_MINUTES;
+}
+
+function describeStart(minuteOfWeek: number): string {
+  return `${(minuteOfWeek / 60) % 24}:00 on ${DAYS[Math.floor(minuteOfWeek / (24 * 60))]}`;
 }
 
 function describeWindow(w: PatchWindowLike): string {

@@ -76,6 +76,27 @@ describe("captured images and seeding in the environment file", () => {
     expect(problems("prod", (d) => (d.web.image.kind = "marketplace"))).toEqual([]);
   });
 
+  test("accepts managed images of both tiers in one region, and a captured SQL image beside a marketplace web image", () => {
+    const sqlManaged = { ...managedImage, id: managedImage.id.replace("img-web", "img-sql"), sqlEdition: "enterprise" };
+    expect(
+      problems("prod", (d) => {
+        d.web.image = managedImage;
+        d.sql.image = sqlManaged;
+      }),
+    ).toEqual([]);
+    expect(problems("prod", (d) => (d.sql.image = { ...sqlManaged, location: "northeurope" }))).toEqual([]);
+  });
+
+  test("accepts a Graviton instance type with an arm64 UEFI AMI, and an x86_64 AMI that boots legacy BIOS", () => {
+    expect(
+      problems("awsprod", (d) => {
+        d.web.instanceType = "m7g.large";
+        d.web.image = { ...ami, architecture: "arm64", bootMode: "uefi" };
+      }),
+    ).toEqual([]);
+    expect(problems("awsprod", (d) => (d.web.image = { ...ami, bootMode: "legacy-bios" }))).toEqual([]);
+  });
+
   test.each<[string, "prod" | "awsprod", (d: Doc) => void, Partial<ConfigProblem>]>([
     [
       "a managed image ID that is not one",
@@ -105,14 +126,20 @@ describe("captured images and seeding in the environment file", () => {
       {
         path: "sql.image.securityType",
         value: '"Standard"',
-        expected: expect.stringContaining("TrustedLaunchSupported"),
+        expected: expect.stringMatching(/^one of TrustedLaunch, TrustedLaunchSupported, .*trusted launch/),
+        fix: expect.stringContaining("security type TrustedLaunchSupported, or use kind: managedImage"),
       },
     ],
     [
       "a captured SQL Server Standard (no read-scale availability group)",
       "prod",
       (d) => (d.sql.image = { ...galleryVersion, sqlEdition: "standard" }),
-      { path: "sql.image.sqlEdition", value: '"standard"', expected: expect.stringContaining("read-scale") },
+      {
+        path: "sql.image.sqlEdition",
+        value: '"standard"',
+        expected: expect.stringContaining("read-scale"),
+        fix: expect.stringContaining("upgrade the edition on the source server before capturing it"),
+      },
     ],
     [
       "a captured SQL image without its edition",
@@ -133,7 +160,7 @@ describe("captured images and seeding in the environment file", () => {
       "a managed image in a region that does not exist",
       "prod",
       (d) => (d.web.image = { ...managedImage, location: "westeruope" }),
-      { path: "web.image.location", fix: "did you mean westeurope?" },
+      { path: "web.image.location", expected: "a region name of azure", fix: "did you mean westeurope?" },
     ],
     [
       "managed images of the two tiers in different regions (one gallery publishes both)",
@@ -142,7 +169,12 @@ describe("captured images and seeding in the environment file", () => {
         d.web.image = managedImage;
         d.sql.image = { ...managedImage, location: "northeurope", sqlEdition: "enterprise" };
       },
-      { path: "sql.image.location", expected: expect.stringContaining("westeurope") },
+      {
+        path: "sql.image.location",
+        value: '"northeurope"',
+        expected: expect.stringContaining("westeurope, the location of web.image"),
+        fix: "copy both managed images into one region before publishing",
+      },
     ],
     [
       "an AMI ID that is not one",
@@ -154,7 +186,37 @@ describe("captured images and seeding in the environment file", () => {
       "an arm64 AMI for an x86 instance type",
       "awsprod",
       (d) => (d.web.image = { ...ami, architecture: "arm64" }),
-      { path: "web.image.architecture", value: '"arm64"', expected: expect.stringContaining("m7i.large runs x86_64") },
+      {
+        path: "web.image.architecture",
+        value: '"arm64"',
+        expected: expect.stringContaining("m7i.large runs x86_64"),
+        fix: expect.stringContaining("choose a Graviton instance type"),
+      },
+    ],
+    [
+      "an x86_64 AMI for a Graviton instance type",
+      "awsprod",
+      (d) => {
+        d.web.instanceType = "m7g.large";
+        d.web.image = ami;
+      },
+      {
+        path: "web.image.architecture",
+        value: '"x86_64"',
+        expected: expect.stringContaining("m7g.large runs arm64"),
+        fix: expect.stringContaining("choose an x86_64 instance type"),
+      },
+    ],
+    [
+      "an AMI in a region that does not exist",
+      "awsprod",
+      (d) => (d.web.image = { ...ami, region: "euwest-1" }),
+      {
+        path: "web.image.region",
+        value: '"euwest-1"',
+        expected: "a region name of aws",
+        fix: "did you mean eu-west-1?",
+      },
     ],
     [
       "a BIOS AMI for a Graviton instance type",
@@ -163,7 +225,12 @@ describe("captured images and seeding in the environment file", () => {
         d.web.instanceType = "m7g.large";
         d.web.image = { ...ami, architecture: "arm64", bootMode: "legacy-bios" };
       },
-      { path: "web.image.bootMode", expected: expect.stringContaining("UEFI") },
+      {
+        path: "web.image.bootMode",
+        value: '"legacy-bios"',
+        expected: expect.stringContaining("UEFI"),
+        fix: expect.stringContaining("aws ec2 describe-images"),
+      },
     ],
     [
       "an AMI without its owning account",
@@ -200,7 +267,36 @@ describe("captured images and seeding in the environment file", () => {
           ...azureSeed,
           logins: [azureSeed.logins[0], { ...azureSeed.logins[0], name: "reporting" }],
         }),
-      { path: "sql.seed.logins[1].sid", expected: expect.stringContaining("sql.seed.logins[0]") },
+      {
+        path: "sql.seed.logins[1].sid",
+        value: JSON.stringify(azureSeed.logins[0]!.sid),
+        expected: expect.stringContaining("sql.seed.logins[0]"),
+      },
+    ],
+    [
+      "two logins with the same name, whatever its case",
+      "prod",
+      (d) =>
+        (d.sql.seed = {
+          ...azureSeed,
+          logins: [
+            azureSeed.logins[0],
+            { ...azureSeed.logins[0], name: "ShopApp", sid: "0x0123456789ABCDEF0123456789ABCDEF" },
+          ],
+        }),
+      { path: "sql.seed.logins[1].name", value: '"ShopApp"', expected: expect.stringContaining("sql.seed.logins[0]") },
+    ],
+    [
+      "seeding a database that does not replicate, listing those that do",
+      "prod",
+      (d) => {
+        d.sql.replication.databases = ["shopdb", "orders"];
+        d.sql.seed = { ...azureSeed, databases: ["crm"] };
+      },
+      {
+        path: "sql.seed.databases[0]",
+        expected: expect.stringContaining("one of sql.replication.databases (shopdb, orders)"),
+      },
     ],
   ])("refuses %s, naming the field", (_name, env, change, expected) => {
     const found = problems(env, change);
@@ -217,6 +313,10 @@ describe("captured images and seeding in the environment file", () => {
     ["g5.xlarge", "x86_64"],
     ["m7i-flex.large", "x86_64"],
     ["a1.medium", "arm64"],
+    ["im4gn.large", "arm64"],
+    ["is4gen.xlarge", "arm64"],
+    ["hpc7g.4xlarge", "arm64"],
+    ["x2gd.large", "arm64"],
   ])("instance type %s runs %s images", (type, arch) => {
     expect(instanceArchitecture(type)).toBe(arch);
   });
