@@ -99,7 +99,15 @@ function parseDocument(file: string, text: string): { data: unknown } | { proble
       })),
     };
   }
-  const data: unknown = doc.toJS();
+  let data: unknown;
+  try {
+    data = doc.toJS();
+  } catch (error) {
+    // An alias without its anchor (or too many aliases) only fails when the document is built.
+    return {
+      problems: [{ file, path: "", value: "(not valid YAML)", expected: `valid YAML: ${(error as Error).message}` }],
+    };
+  }
   if (data === null || typeof data !== "object" || Array.isArray(data)) {
     return {
       problems: [
@@ -146,13 +154,27 @@ function issueProblems(file: string, data: unknown, issue: z.core.$ZodIssue): Co
             file,
             path: formatPath(at),
             value: describeValue(data, at),
-            expected: `one of ${options.map((o) => JSON.stringify(o)).join(", ")}`,
+            // A kind that may be omitted (marketplace image, AMI lookup) is an `undefined` option: not a value to write.
+            expected: `one of ${options
+              .filter((o) => o !== undefined)
+              .map((o) => JSON.stringify(o))
+              .join(", ")}`,
           },
         ];
       }
       const alternatives = issue.errors.flat().map((e) => e.message.replace(/^Invalid input: expected /, ""));
       return [{ file, path, value, expected: `one of ${alternatives.join(", ")}` }];
     }
+    case "invalid_key":
+      // A key the record's key schema (one pattern) refuses, such as a tag name: the key is the value given.
+      return [
+        {
+          file,
+          path,
+          value: JSON.stringify(issue.path[issue.path.length - 1]),
+          expected: issue.issues[0].message.replace(/^expected /, ""),
+        },
+      ];
     case "too_small":
     case "too_big": {
       const bound = issue.code === "too_small" ? issue.minimum : issue.maximum;
@@ -220,10 +242,11 @@ function knownKeysAt(schema: z.ZodType, path: readonly PropertyKey[], data: unkn
     } else if (current instanceof z.ZodDiscriminatedUnion) {
       const discriminator: string = current.def.discriminator;
       const tag = (value as Record<string, unknown> | undefined)?.[discriminator];
+      // The values an option's discriminator accepts; an optional one (`kind` omitted) accepts undefined too.
       current = (current.options as z.ZodType[]).find(
         (option) =>
           option instanceof z.ZodObject &&
-          (option.shape[discriminator] as z.ZodLiteral).def.values.includes(tag as never),
+          ((option.shape[discriminator] as z.ZodType)._zod.values as ReadonlySet<unknown>).has(tag),
       );
     } else if (i === path.length) {
       break;

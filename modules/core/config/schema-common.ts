@@ -24,7 +24,12 @@ export const prefix = z
 
 export const tags = z
   .record(
-    z.string().regex(/^[A-Za-z][A-Za-z0-9_.-]{0,127}$/, "expected a tag key of letters, digits, '_', '.', '-'"),
+    z
+      .string()
+      .regex(
+        /^[A-Za-z][A-Za-z0-9_.-]{0,127}$/,
+        "expected a tag key of letters, digits, '_', '.', '-', starting with a letter",
+      ),
     z.string().max(256),
   )
   .refine((t) => Object.keys(t).length > 0, "expected at least one tag (for example owner)")
