@@ -1,3 +1,5 @@
+import type { LoadedEnvironment } from "../../../modules/core/config/load";
+import { pipelineEnvironments } from "../../../scripts/stack-order/environments";
 import { StackOrderError } from "../../../scripts/stack-order/manifest";
 import { orderStacks, type StackInfo } from "../../../scripts/stack-order/order";
 
@@ -177,5 +179,59 @@ describe("orderStacks follows dependencies, not names", () => {
     );
     expect(() => orderStacks([stack("zeta-a"), stack("alpha-a")], "e")).toThrow("environments found: alpha, zeta.");
     expect(() => orderStacks([], "e")).toThrow("environments found: none.");
+  });
+});
+
+describe("orderStacks names one dependency cycle precisely", () => {
+  const cycleOf = (stacks: StackInfo[]) => {
+    try {
+      orderStacks(stacks, "e");
+    } catch (error) {
+      return /dependency cycle between stacks: (.*?)\. /.exec((error as Error).message)?.[1];
+    }
+    return "no error";
+  };
+
+  test("starts the cycle at the stack first in name order, whatever the manifest order", () => {
+    expect(cycleOf([stack("e-c", ["e-b"]), stack("e-b", ["e-c"])])).toBe("e-b -> e-c -> e-b");
+  });
+
+  test("follows the dependency first in name order when a stack in the cycle has several", () => {
+    const stacks = [stack("e-a", ["e-c", "e-b"]), stack("e-b", ["e-a"]), stack("e-c", ["e-a"])];
+    expect(cycleOf(stacks)).toBe("e-a -> e-b -> e-a");
+  });
+
+  test("shows only the cycle, not the stacks that merely depend on it", () => {
+    const stacks = [stack("e-a", ["e-b"]), stack("e-b", ["e-c"]), stack("e-c", ["e-b"]), stack("e-d")];
+    expect(cycleOf(stacks)).toBe("e-b -> e-c -> e-b");
+  });
+});
+
+describe("pipelineEnvironments", () => {
+  const env = (environment: string, cloud: "azure" | "aws", deployOrder: number): LoadedEnvironment =>
+    ({
+      file: `config/${environment}.yaml`,
+      config: {
+        environment,
+        cloud,
+        deployOrder,
+        remoteState:
+          cloud === "azure"
+            ? { resourceGroupName: "rg-tfstate", storageAccountName: "sttfstate", location: "westeurope" }
+            : { bucket: "tfstate", region: "eu-central-1" },
+      },
+    }) as unknown as LoadedEnvironment;
+
+  test("gives each environment's workflow the region of its state backend to log in to", () => {
+    const envs = pipelineEnvironments([env("staging", "azure", 1), env("prod", "aws", 2)]);
+    expect(envs).toEqual([
+      { environment: "staging", cloud: "azure", deployOrder: 1, stateRegion: "westeurope", variableSuffix: "STAGING" },
+      { environment: "prod", cloud: "aws", deployOrder: 2, stateRegion: "eu-central-1", variableSuffix: "PROD" },
+    ]);
+  });
+
+  test("lists environments by deploy order, then by name", () => {
+    const envs = pipelineEnvironments([env("prod", "aws", 2), env("qa", "azure", 1), env("dev", "aws", 1)]);
+    expect(envs.map((e) => e.environment)).toEqual(["dev", "qa", "prod"]);
   });
 });

@@ -3,6 +3,7 @@ import type { RunRecord } from "../../../scripts/stack-order/run-record";
 import {
   applyStacks,
   classifyPlanFailure,
+  firstError,
   planStacks,
   type ExecResult,
   type RunnerIO,
@@ -49,12 +50,15 @@ type Script = Record<string, Partial<ExecResult>>;
 /** Fake terraform: answers `<stack> <subcommand>` from a script (default: success, changes). */
 function fakeIO(script: Script = {}) {
   const calls: string[] = [];
+  const commands: string[] = [];
+  const logs: string[] = [];
   const files: Record<string, string> = {};
   const io: RunnerIO = {
-    exec: async (_cmd, args, cwd) => {
+    exec: async (cmd, args, cwd) => {
       const stack = cwd.split("/").pop() as string;
       const key = `${stack} ${args[0]}`;
       calls.push(`${stack}: terraform ${args.join(" ")}`);
+      commands.push(cmd);
       const defaults: ExecResult =
         args[0] === "plan"
           ? { code: 2, stdout: "", stderr: "" }
@@ -64,9 +68,9 @@ function fakeIO(script: Script = {}) {
       return { ...defaults, ...script[key] };
     },
     writeFile: (path, text) => void (files[path] = text),
-    log: () => undefined,
+    log: (line) => void logs.push(line),
   };
-  return { io, calls, files };
+  return { io, calls, commands, logs, files };
 }
 
 describe("classifyPlanFailure", () => {
@@ -225,5 +229,287 @@ describe("applyStacks", () => {
       outcome: "failed",
       message: expect.stringContaining("Error: creating Virtual Network: 409 Conflict"),
     });
+  });
+});
+
+describe("firstError", () => {
+  test.each([
+    [
+      "the first Error line, not the output before it",
+      "Initializing the backend...\nError: Failed to get existing workspaces",
+      "Error: Failed to get existing workspaces",
+    ],
+    [
+      "a boxed Error line without its box",
+      "│ Warning: deprecated argument\n│ Error: building account",
+      "Error: building account",
+    ],
+    ["an indented boxed Error line", "│ Warning: w\n   │   Error: 403 Forbidden", "Error: 403 Forbidden"],
+    ["an indented Error line without a box", "Planning...\n    Error: Invalid reference", "Error: Invalid reference"],
+    [
+      "a line that starts with Error, not one that merely mentions it",
+      "Warning: retrying after Error: timeout\nError: gave up",
+      "Error: gave up",
+    ],
+    ["Error lines of Windows output", "Initializing...\r\n│ Error: denied\r\n", "Error: denied"],
+  ])("reports %s", (_what, output, expected) => {
+    expect(firstError(output)).toBe(expected);
+  });
+
+  test("falls back to the first non-blank line when there is no Error line", () => {
+    expect(firstError("\n\n  Initializing the backend...\nSuccessfully configured\n")).toBe(
+      "Initializing the backend...",
+    );
+    expect(firstError("│ killed\r\nexit 137")).toBe("killed");
+  });
+
+  test("says there was no output when terraform printed nothing", () => {
+    expect(firstError("")).toBe("no output");
+    expect(firstError("  \n ")).toBe("no output");
+  });
+
+  test("keeps a long error line to 300 characters", () => {
+    const long = `Error: ${"x".repeat(400)}`;
+    expect(firstError(`│ ${long}`)).toBe(long.slice(0, 300));
+  });
+});
+
+describe("classifyPlanFailure names the upstream stacks", () => {
+  test("in name order, once each, when terraform names them", () => {
+    const stderr = `${NO_STATE.replace("region-1", "region-2")}\n${NO_STATE}\n${NO_STATE}`;
+    expect(classifyPlanFailure(stderr, [])).toEqual({
+      status: "waiting-for-upstream",
+      upstream: ["staging-region-1", "staging-region-2"],
+    });
+  });
+
+  test("falls back to the stack's dependencies, in name order, when terraform names none", () => {
+    expect(
+      classifyPlanFailure("│ Error: No stored state was found for the given workspace", ["e-region-2", "e-networking"]),
+    ).toEqual({ status: "waiting-for-upstream", upstream: ["e-networking", "e-region-2"] });
+  });
+});
+
+describe("planStacks details", () => {
+  const options = (io: RunnerIO, terraform?: string) => ({ synthDir: "cdktf.out", plansDir: "p", io, terraform });
+
+  test("runs terraform from PATH by default, or the binary it is given", async () => {
+    const byDefault = fakeIO();
+    await planStacks(order, options(byDefault.io));
+    expect(new Set(byDefault.commands)).toEqual(new Set(["terraform"]));
+    const given = fakeIO();
+    await planStacks(order, options(given.io, "/opt/terraform/1.9/terraform"));
+    expect(new Set(given.commands)).toEqual(new Set(["/opt/terraform/1.9/terraform"]));
+  });
+
+  test("runs init, a read-only plan to a saved file, and show -json of that file, logging each step", async () => {
+    const { io, calls, logs } = fakeIO();
+    await planStacks({ ...order, stacks: order.stacks.slice(0, 1) }, options(io));
+    expect(calls).toEqual([
+      "staging-networking: terraform init -input=false -no-color",
+      "staging-networking: terraform plan -input=false -no-color -lock=false -detailed-exitcode -out=tfplan",
+      "staging-networking: terraform show -json -no-color tfplan",
+    ]);
+    expect(logs).toEqual(["staging-networking: terraform init", "staging-networking: terraform plan"]);
+  });
+
+  test("writes run.json with the record it returns", async () => {
+    const { io, files } = fakeIO();
+    const record = await planStacks(order, options(io));
+    expect(files["p/run.json"].endsWith("}\n")).toBe(true);
+    expect(JSON.parse(files["p/run.json"])).toEqual(record);
+  });
+
+  test("records a real plan error as a failure with terraform's error line", async () => {
+    const { io } = fakeIO({
+      "staging-networking plan": { code: 1, stderr: "│ Error: Invalid resource type\n│ on cdk.tf.json line 3" },
+    });
+    const record = await planStacks(order, options(io));
+    expect(record.stacks[0]).toMatchObject({ status: "failed", detail: "Error: Invalid resource type" });
+  });
+
+  test("says which upstream stacks a stack waits for when its own plan names several", async () => {
+    const bothMissing = `${NO_STATE}\n${NO_STATE.replace("region-1", "region-2")}`;
+    const { io } = fakeIO({ "staging-global-lb plan": { code: 1, stderr: bothMissing } });
+    const record = await planStacks(order, options(io));
+    expect(record.stacks[3]).toMatchObject({
+      status: "waiting-for-upstream",
+      detail: "after staging-region-1, staging-region-2 is applied",
+    });
+  });
+
+  test("blocks a stack when one upstream waits and another failed, and logs why", async () => {
+    const { io, logs } = fakeIO({
+      "staging-region-1 plan": { code: 1, stderr: MISSING_OUTPUT },
+      "staging-region-2 plan": { code: 1, stderr: "│ Error: quota exceeded" },
+    });
+    const record = await planStacks(order, options(io));
+    expect(record.stacks.map((s) => [s.status, s.detail])).toEqual([
+      ["planned", undefined],
+      ["waiting-for-upstream", "after staging-networking is applied"],
+      ["failed", "Error: quota exceeded"],
+      ["blocked", "staging-region-1, staging-region-2 did not plan"],
+    ]);
+    expect(logs).toContain("staging-global-lb: not planned (blocked by staging-region-1, staging-region-2)");
+  });
+
+  test("logs that a stack waits for its upstream stacks", async () => {
+    const { io, logs } = fakeIO({ "staging-networking plan": { code: 1, stderr: NO_STATE } });
+    await planStacks(order, options(io));
+    expect(logs).toContain("staging-region-1: not planned (waiting for staging-networking)");
+  });
+
+  test("records a failed show as a failure, writes no plan document for it and blocks what follows", async () => {
+    const { io, files } = fakeIO({ "staging-networking show": { code: 1, stderr: "│ Error: plan file is corrupt" } });
+    const record = await planStacks(order, options(io));
+    expect(record.stacks[0]).toMatchObject({ status: "failed", detail: "show: Error: plan file is corrupt" });
+    expect(record.stacks[0].planJson).toBeUndefined();
+    expect(files["p/staging-networking.json"]).toBeUndefined();
+    expect(record.stacks[1].status).toBe("blocked");
+  });
+
+  test.each([
+    ["no output changes", { output_changes: {} }, false],
+    [
+      "only outputs without change",
+      { output_changes: { a: { actions: ["no-op"] }, b: { actions: ["no-op"] } } },
+      false,
+    ],
+    ["an output that is created", { output_changes: { a: { actions: ["no-op"] }, b: { actions: ["create"] } } }, true],
+    ["an output with no-op among other actions", { output_changes: { a: { actions: ["no-op", "update"] } } }, true],
+    ["an output without actions", { output_changes: { a: {} } }, true],
+  ])("says outputs change for %s: %s", async (_what, planJson, expected) => {
+    const { io } = fakeIO({ "staging-networking show": { stdout: JSON.stringify(planJson) } });
+    const record = await planStacks({ ...order, stacks: order.stacks.slice(0, 1) }, options(io));
+    expect(record.stacks[0].outputsChange).toBe(expected);
+  });
+
+  test("treats a plan document that is not JSON as changing outputs, to be safe", async () => {
+    const { io } = fakeIO({ "staging-networking show": { stdout: "{ truncated" } });
+    const record = await planStacks({ ...order, stacks: order.stacks.slice(0, 1) }, options(io));
+    expect(record.stacks[0]).toMatchObject({ status: "planned", outputsChange: true });
+  });
+});
+
+describe("applyStacks details", () => {
+  const options = (io: RunnerIO, terraform?: string) => ({ synthDir: "cdktf.out", io, terraform });
+
+  test("runs terraform from PATH by default, or the binary it is given", async () => {
+    const byDefault = fakeIO();
+    await applyStacks(planned(), options(byDefault.io));
+    expect(new Set(byDefault.commands)).toEqual(new Set(["terraform"]));
+    const given = fakeIO();
+    await applyStacks(planned(), options(given.io, "/opt/terraform/1.9/terraform"));
+    expect(new Set(given.commands)).toEqual(new Set(["/opt/terraform/1.9/terraform"]));
+  });
+
+  test("runs init with the committed lock file, then applies the saved plan, logging each step", async () => {
+    const { io, calls, logs } = fakeIO();
+    const outcome = await applyStacks({ ...planned(), stacks: planned().stacks.slice(0, 1) }, options(io));
+    expect(calls).toEqual([
+      "staging-networking: terraform init -input=false -no-color -lockfile=readonly",
+      "staging-networking: terraform apply -input=false -no-color -lock-timeout=15m tfplan",
+    ]);
+    expect(logs).toEqual(["staging-networking: terraform init", "staging-networking: terraform apply tfplan"]);
+    expect(outcome.stacks).toEqual([{ stack: "staging-networking", result: "applied" }]);
+  });
+
+  test("says how many stacks were applied or unchanged when all went through", async () => {
+    const { io } = fakeIO();
+    const outcome = await applyStacks(planned([{ hasChanges: false }]), options(io));
+    expect(outcome).toMatchObject({
+      outcome: "complete",
+      message: "all 4 stacks of staging are applied or unchanged",
+    });
+  });
+
+  test("stops at a stack whose plan failed, giving the plan's error and applying nothing after it", async () => {
+    const { io, calls } = fakeIO();
+    const record = planned([{ status: "failed", detail: "init: Error: 403" }]);
+    const outcome = await applyStacks(record, options(io));
+    expect(outcome).toEqual({
+      outcome: "failed",
+      stacks: [
+        { stack: "staging-networking", result: "waiting", detail: "init: Error: 403" },
+        { stack: "staging-region-1", result: "not-run" },
+        { stack: "staging-region-2", result: "not-run" },
+        { stack: "staging-global-lb", result: "not-run" },
+      ],
+      message: "staging-networking did not plan (init: Error: 403); nothing after it was applied",
+    });
+    expect(calls).toEqual([]);
+  });
+
+  test("points to the plan job when a failed plan has no detail", async () => {
+    const { io } = fakeIO();
+    const outcome = await applyStacks(planned([{ status: "failed", detail: undefined }]), options(io));
+    expect(outcome.message).toBe("staging-networking did not plan (see the plan job); nothing after it was applied");
+  });
+
+  test("says why a stack was not planned and asks for another run", async () => {
+    const { io } = fakeIO();
+    const waiting = planned([{}, { status: "waiting-for-upstream", detail: "after staging-networking is applied" }]);
+    expect((await applyStacks(waiting, options(io))).message).toBe(
+      "staging-region-1 was not planned (after staging-networking is applied): run the workflow again to plan and apply it now that its upstream stacks are applied",
+    );
+    const blocked = planned([{}, { status: "blocked", detail: undefined }]);
+    const outcome = await applyStacks(blocked, options(io));
+    expect(outcome.outcome).toBe("incomplete");
+    expect(outcome.message).toMatch(/^staging-region-1 was not planned \(blocked\): run the workflow again/);
+  });
+
+  test("names every upstream stack whose outputs changed before a stale downstream plan", async () => {
+    const { io } = fakeIO();
+    const outcome = await applyStacks(planned([{}, { outputsChange: true }, { outputsChange: true }]), options(io));
+    expect(outcome.stacks[3]).toEqual({
+      stack: "staging-global-lb",
+      result: "needs-replan",
+      detail: "outputs of staging-region-1, staging-region-2 changed",
+    });
+    expect(outcome.message).toBe(
+      "staging-global-lb was planned with the old outputs of staging-region-1, staging-region-2, which this run just changed: run the workflow again to plan it with the new values",
+    );
+  });
+
+  test.each([
+    [
+      "on stderr",
+      { stderr: "│ Error: Backend initialization required", stdout: "Initializing the backend..." },
+      "init: Error: Backend initialization required",
+    ],
+    [
+      "only on stdout",
+      { stderr: "", stdout: "Initializing...\nError: Failed to query available provider packages" },
+      "init: Error: Failed to query available provider packages",
+    ],
+  ])("stops when init fails, reporting its error %s", async (_what, result, detail) => {
+    const { io, calls } = fakeIO({ "staging-networking init": { code: 1, ...result } });
+    const outcome = await applyStacks(planned(), options(io));
+    expect(outcome).toEqual({
+      outcome: "failed",
+      stacks: [
+        { stack: "staging-networking", result: "failed", detail },
+        { stack: "staging-region-1", result: "not-run" },
+        { stack: "staging-region-2", result: "not-run" },
+        { stack: "staging-global-lb", result: "not-run" },
+      ],
+      message: "staging-networking: terraform init failed; nothing after it was applied",
+    });
+    expect(calls).toEqual(["staging-networking: terraform init -input=false -no-color -lockfile=readonly"]);
+  });
+
+  test("records a failed apply with terraform's error line", async () => {
+    const { io } = fakeIO({
+      "staging-region-1 apply": { code: 1, stderr: "│ Error: creating Subnet: 409 Conflict\n│ more" },
+    });
+    const outcome = await applyStacks(planned(), options(io));
+    expect(outcome.stacks.slice(0, 3)).toEqual([
+      { stack: "staging-networking", result: "applied" },
+      { stack: "staging-region-1", result: "failed", detail: "Error: creating Subnet: 409 Conflict" },
+      { stack: "staging-region-2", result: "not-run" },
+    ]);
+    expect(outcome.message).toBe(
+      "staging-region-1: terraform apply failed (Error: creating Subnet: 409 Conflict); nothing after it was applied",
+    );
   });
 });
