@@ -55,7 +55,8 @@ export function parseArgs(argv: readonly string[], spec: ArgSpec): ParsedArgs {
 function usageErrorFrom(error: unknown, spec: ArgSpec, known: string): Error {
   const code = (error as { code?: string }).code;
   const message = (error as Error).message ?? String(error);
-  const option = /'(--?[^' ]+)/.exec(message)?.[1] ?? "";
+  // Node names an option with a short alias as '-h, --help': take the long name.
+  const option = /'(?:-[^-' ], )?(--?[^' ]+)/.exec(message)?.[1] ?? "";
   const name = option.replace(/^-+/, "");
   if (code === "ERR_PARSE_ARGS_UNKNOWN_OPTION") return new UsageError(`unknown option ${option}; known: ${known}`);
   if (code === "ERR_PARSE_ARGS_INVALID_OPTION_VALUE") {
