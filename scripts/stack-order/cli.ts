@@ -200,7 +200,7 @@ function runnerIO(deps: CliDeps): RunnerIO {
 }
 
 /** Runs a command, echoing its output to the log (except machine-readable JSON) and capturing it. */
-function exec(command: string, args: readonly string[], cwd: string): Promise<ExecResult> {
+export function exec(command: string, args: readonly string[], cwd: string): Promise<ExecResult> {
   return new Promise((resolvePromise, reject) => {
     const child = spawn(command, args, {
       cwd,
