@@ -1,4 +1,8 @@
+import { readdirSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { runMigrationRehearsal, type MigrationReport } from "../../scripts/lab/migration";
+
+const rehearsalDirs = () => new Set(readdirSync(tmpdir()).filter((name) => name.startsWith("drlab-migration-")));
 
 /**
  * The lift-and-shift rehearsal against real servers: an on-premises PostgreSQL migrated into
@@ -9,8 +13,12 @@ describe("lab scenario migration-cutover", () => {
   let report: MigrationReport;
   const lines: string[] = [];
 
+  let leftBehind: string[] = [];
+
   beforeAll(async () => {
+    const before = rehearsalDirs();
     report = await runMigrationRehearsal({ log: (line) => lines.push(line) });
+    leftBehind = [...rehearsalDirs()].filter((name) => !before.has(name));
     if (report.verdict !== "pass") process.stderr.write(`migration-cutover log:\n${lines.join("\n")}\n`);
   });
 
@@ -18,6 +26,10 @@ describe("lab scenario migration-cutover", () => {
     expect({ verdict: report.verdict, reasons: report.reasons }).toEqual({ verdict: "pass", reasons: [] });
     expect(report.cutover?.outcome).toBe("completed");
     expect(report.acknowledgedAfterCutover).toBeGreaterThan(0);
+  });
+
+  test("leaves no servers' data behind in the temporary directory", () => {
+    expect(leftBehind).toEqual([]);
   });
 
   test("loses no acknowledged write", () => {

@@ -1,5 +1,14 @@
 import { randomBytes } from "node:crypto";
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { createServer, type Server } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -487,6 +496,8 @@ export async function runMigrationRehearsal(options: MigrationRehearsalOptions =
     await teardown();
     removeInterruptHook();
     forgetDir();
+    // Two database copies (about 150 MB): nothing reads them once the report is built.
+    rmSync(dir, { recursive: true, force: true });
   }
 }
 
