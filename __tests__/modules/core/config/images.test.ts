@@ -5,6 +5,7 @@ import { parseEnvironment } from "../../../../modules/core/config/load";
 import type { ConfigProblem } from "../../../../modules/core/config/problems";
 import { instanceArchitecture } from "../../../../modules/core/config/validate-images";
 import { REPO_ROOT } from "../../../helpers/synth";
+import { MANAGED_IMAGE } from "../../../helpers/config-fixtures";
 
 type Doc = any; // eslint-disable-line @typescript-eslint/no-explicit-any
 
@@ -16,14 +17,7 @@ function problems(name: "prod" | "awsprod", change: (doc: Doc) => void): ConfigP
   return parseEnvironment(`config/${name}.yaml`, YAML.stringify(doc)).problems;
 }
 
-const managedImage = {
-  kind: "managedImage",
-  id: "/subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/rg-migrate/providers/Microsoft.Compute/images/img-web",
-  location: "westeurope",
-  hyperVGeneration: "V2",
-  publishVersion: "1.0.0",
-  replicaCountPerRegion: 1,
-};
+const managedImage = MANAGED_IMAGE;
 const galleryVersion = {
   kind: "galleryImageVersion",
   id: "/subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/rg-migrate/providers/Microsoft.Compute/galleries/gal/images/sql/versions/1.2.3",

@@ -5,6 +5,7 @@ import YAML from "yaml";
 import { environmentFiles, loadEnvironments, parseEnvironment } from "../../../../modules/core/config/load";
 import { ConfigValidationError, type ConfigProblem } from "../../../../modules/core/config/problems";
 import { REPO_ROOT } from "../../../helpers/synthesized";
+import { MANAGED_IMAGE, TRAFFIC_MANAGER } from "../../../helpers/config-fixtures";
 
 /** Loading a config directory: which files are environments, and every problem of every file at once. */
 
@@ -24,24 +25,9 @@ function variant(name: string, change: (doc: Doc) => void): string {
 const problemsOfVariant = (name: string, change: (doc: Doc) => void): ConfigProblem[] =>
   parseEnvironment(`config/${name}`, variant(name, change)).problems;
 
-const trafficManager = {
-  kind: "trafficManager",
-  probePath: "/health",
-  probeProtocol: "HTTP",
-  probeIntervalSeconds: 30,
-  probeTimeoutSeconds: 10,
-  toleratedFailures: 3,
-  dnsTtlSeconds: 30,
-};
+const trafficManager = TRAFFIC_MANAGER;
 
-const managedImage = {
-  kind: "managedImage",
-  id: "/subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/rg-migrate/providers/Microsoft.Compute/images/img-web",
-  location: "westeurope",
-  hyperVGeneration: "V2",
-  publishVersion: "1.0.0",
-  replicaCountPerRegion: 1,
-};
+const managedImage = MANAGED_IMAGE;
 
 describe("loading a config directory", () => {
   let dir: string;

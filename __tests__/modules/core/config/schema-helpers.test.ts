@@ -3,7 +3,6 @@ import {
   webBehindPrivateLink,
   type AzureEnvironmentConfig,
   type FrontDoorConfig,
-  type TrafficManagerConfig,
 } from "../../../../modules/core/config/schema-azure";
 import {
   isAwsCaptured,
@@ -12,6 +11,7 @@ import {
   type AzureImageConfig,
 } from "../../../../modules/core/config/schema-images";
 import { shippedEnvironment } from "../../../helpers/synthesized";
+import { MANAGED_IMAGE, TRAFFIC_MANAGER } from "../../../helpers/config-fixtures";
 
 /**
  * What the configuration's settings mean for the stacks: how Front Door reaches the web tiers,
@@ -25,15 +25,7 @@ function frontDoor(sku: FrontDoorConfig["sku"], originAccess?: FrontDoorConfig["
   return { ...rest, sku, ...(originAccess ? { originAccess } : {}) };
 }
 
-const trafficManager: TrafficManagerConfig = {
-  kind: "trafficManager",
-  probePath: "/health",
-  probeProtocol: "HTTP",
-  probeIntervalSeconds: 30,
-  probeTimeoutSeconds: 10,
-  toleratedFailures: 3,
-  dnsTtlSeconds: 30,
-};
+const trafficManager = TRAFFIC_MANAGER;
 
 describe("Front Door origin access", () => {
   test("without originAccess, Premium reaches the web tiers through Private Link and Standard over public addresses", () => {
@@ -66,14 +58,7 @@ describe("Front Door origin access", () => {
 
 describe("captured images (lift and shift)", () => {
   const marketplace = { publisher: "Canonical", offer: "ubuntu-24_04-lts", sku: "server", version: "latest" };
-  const managedImage = {
-    kind: "managedImage",
-    id: "/subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/rg-migrate/providers/Microsoft.Compute/images/img-web",
-    location: "westeurope",
-    hyperVGeneration: "V2",
-    publishVersion: "1.0.0",
-    replicaCountPerRegion: 1,
-  } as const;
+  const managedImage = MANAGED_IMAGE;
   const galleryImageVersion = {
     kind: "galleryImageVersion",
     id: "/subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/rg-migrate/providers/Microsoft.Compute/galleries/gal/images/web/versions/1.2.3",
