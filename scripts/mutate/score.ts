@@ -1,10 +1,19 @@
 import { readFileSync } from "node:fs";
+import { parseArgs } from "node:util";
 
 /** The parts of Stryker's mutation-testing-report-schema JSON this script reads. */
 export interface MutationReport {
-  readonly files: Record<string, { readonly mutants: readonly { readonly status: string }[] }>;
+  readonly files: Record<string, { readonly mutants: readonly ReportedMutant[] }>;
   readonly testFiles?: Record<string, unknown>;
   readonly [key: string]: unknown;
+}
+
+/** One mutant as the report lists it (the fields this script reads). */
+export interface ReportedMutant {
+  readonly status: string;
+  readonly mutatorName?: string;
+  readonly replacement?: string;
+  readonly location?: { readonly start: { readonly line: number; readonly column: number } };
 }
 
 export interface FolderScore {
@@ -83,7 +92,53 @@ export function formatScores(scores: readonly FolderScore[]): string {
   ].join("\n");
 }
 
+/**
+ * The undetected mutants (survived or uncovered) of the files under `prefix`, a line each:
+ * `file:line:column status mutator -> replacement`, sorted by file and position. This is the
+ * work list for new specs; equivalent ones go to docs/mutation.md with their reason.
+ */
+export function undetected(report: MutationReport, prefix: string): string[] {
+  const lines: { file: string; line: number; column: number; text: string }[] = [];
+  for (const [file, { mutants }] of Object.entries(report.files)) {
+    if (!file.replace(/\\/g, "/").startsWith(prefix)) continue;
+    for (const m of mutants) {
+      if (m.status !== "Survived" && m.status !== "NoCoverage") continue;
+      const { line, column } = m.location?.start ?? { line: 0, column: 0 };
+      const replacement = (m.replacement ?? "").replace(/\s+/g, " ");
+      lines.push({
+        file,
+        line,
+        column,
+        text: `${file}:${line}:${column} ${m.status} ${m.mutatorName ?? "?"} -> ${replacement.length > 80 ? `${replacement.slice(0, 77)}...` : replacement}`,
+      });
+    }
+  }
+  return lines
+    .sort((a, b) => a.file.localeCompare(b.file) || a.line - b.line || a.column - b.column)
+    .map((l) => l.text);
+}
+
+const USAGE = `usage: node --import tsx scripts/mutate/score.ts [report.json] [--undetected <path prefix>]
+
+Prints the mutation score per folder from Stryker's incremental file (default
+reports/stryker-incremental.json). With --undetected, lists instead every survived or
+uncovered mutant of the files under that prefix, e.g. --undetected modules/core/policy/.
+`;
+
 if (require.main === module) {
-  const file = process.argv[2] ?? "reports/stryker-incremental.json";
-  process.stdout.write(formatScores(scoresByFolder(JSON.parse(readFileSync(file, "utf8")) as MutationReport)));
+  const { values, positionals } = parseArgs({
+    options: { undetected: { type: "string" }, help: { type: "boolean", short: "h" } },
+    allowPositionals: true,
+  });
+  if (values.help) {
+    process.stdout.write(USAGE);
+  } else {
+    const file = positionals[0] ?? "reports/stryker-incremental.json";
+    const report = JSON.parse(readFileSync(file, "utf8")) as MutationReport;
+    process.stdout.write(
+      values.undetected === undefined
+        ? formatScores(scoresByFolder(report))
+        : `${undetected(report, values.undetected).join("\n")}\n`,
+    );
+  }
 }
