@@ -5,7 +5,7 @@ import type { EnvironmentConfig } from "./config/schema";
  * Resource names. Every name derives from prefix, environment and the region's short code, so
  * two environments never collide and a reader can tell where a resource belongs.
  * Changing a name of a stateful resource replaces it: names are part of the contract that
- * __tests__/stacks/addresses.test.ts pins.
+ * __tests__/stacks/{azure,aws}/addresses.test.ts pin.
  */
 
 export type NameSource = Pick<EnvironmentConfig, "cloud" | "prefix" | "environment">;
@@ -54,7 +54,8 @@ export function regionNames(env: NameSource, location: string) {
     sqlVm: `vm-${env.prefix}-${code}-sql`,
     /** Windows computer names are at most 15 characters. */
     sqlComputerName: `${env.prefix}${code}sql`.slice(0, 15),
-    webComputerName: (n: number) => `${env.prefix}${code}web${n}`.slice(0, 15),
+    /** Cut before the number, never through it: web servers of one region keep distinct names. */
+    webComputerName: (n: number) => `${`${env.prefix}${code}web`.slice(0, 15 - String(n).length)}${n}`,
     keyVault: `kv${compact}`,
     sqlBackupStorage: `st${compact}sqlbk`,
     recoveryVault: `rsv-${base}`,

@@ -2,68 +2,8 @@ import { spawnSync } from "node:child_process";
 import { copyFileSync, existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import globalSetup from "../../__tests__/global-setup";
+import { SCOPES, scopeOf } from "./scopes";
 import { formatScores, scoresByFolder, type MutationReport } from "./score";
-
-/**
- * The folders under mutation, each with the specs that exercise it. A mutant runs only the
- * specs of its folder (and of those only the tests that execute it): specs of other folders
- * that merely load the code would cost seconds per mutant without testing it.
- */
-export const SCOPES: readonly { folder: string; mutate: string[]; specs: string[] }[] = [
-  {
-    folder: "modules/core/config",
-    mutate: ["modules/core/config/**/*.ts"],
-    // The AWS file conventions are validated by the same code; the provider ranges are
-    // specified against the synthesized output in the deployability specs.
-    specs: [
-      "__tests__/modules/core/config/**/*.test.ts",
-      "__tests__/modules/aws/config.test.ts",
-      "__tests__/deployability/config-ranges.test.ts",
-    ],
-  },
-  {
-    folder: "modules/core/policy",
-    mutate: ["modules/core/policy/**/*.ts"],
-    // Each rule is specified by its own fixtures (rules, engine, management-port and
-    // deployability-check specs). The specs over the shipped environments are left out: they
-    // load every synthesized stack per mutant (seven times slower) and only assert that the
-    // shipped output passes, which a rule's own fixtures must say anyway.
-    specs: [
-      "__tests__/modules/core/policy/**/*.test.ts",
-      "!__tests__/modules/core/policy/shipped-environments.test.ts",
-      "__tests__/deployability/checks.test.ts",
-    ],
-  },
-  {
-    folder: "scripts/plan-summary",
-    mutate: ["scripts/plan-summary/**/*.ts", "!scripts/plan-summary/synthetic-plan.ts"],
-    specs: ["__tests__/scripts/plan-summary/**/*.test.ts"],
-  },
-  {
-    folder: "scripts/stack-order",
-    mutate: ["scripts/stack-order/**/*.ts"],
-    specs: ["__tests__/scripts/stack-order/**/*.test.ts"],
-  },
-  {
-    folder: "modules/core/failover",
-    mutate: ["modules/core/failover/**/*.ts", "!modules/core/failover/types.ts"],
-    specs: ["__tests__/modules/core/failover/**/*.test.ts"],
-  },
-  {
-    folder: "scripts/drill",
-    mutate: ["scripts/drill/**/*.ts", "!scripts/drill/targets/{aws,azure,cloud-common}*.ts"],
-    specs: ["__tests__/scripts/drill/**/*.test.ts"],
-  },
-  {
-    folder: "modules/core",
-    mutate: ["modules/core/*.ts"],
-    specs: [
-      "__tests__/modules/core/**/*.test.ts",
-      "__tests__/scripts/drill/**/*.test.ts",
-      "__tests__/scripts/rto.test.ts",
-    ],
-  },
-];
 
 /** The committed incremental result: later runs retest only what changed. */
 const INCREMENTAL = "reports/stryker-incremental.json";
@@ -139,14 +79,6 @@ function mutateArgument(args: readonly string[]): string | undefined {
   return args.find((a) => a.startsWith("--mutate="))?.slice("--mutate=".length);
 }
 
-/** The scope whose folder holds every glob of a --mutate value (comma-separated). */
-function scopeOf(globs: string): (typeof SCOPES)[number] | undefined {
-  const patterns = globs.split(",").filter((g) => !g.startsWith("!"));
-  return SCOPES.find((s) =>
-    patterns.every((p) => p.startsWith(`${s.folder}/`) && (s.folder !== "modules/core" || !p.slice(13).includes("/"))),
-  );
-}
-
 /** The scoped run's files and test files replace their earlier entries; the rest is kept. */
 function mergeInto(target: string, scopedFile: string): void {
   const scoped = JSON.parse(readFileSync(scopedFile, "utf8")) as MutationReport;
@@ -163,4 +95,4 @@ function seconds(since: number): string {
   return ((Date.now() - since) / 1000).toFixed(0);
 }
 
-process.exitCode = main(process.argv.slice(2));
+if (require.main === module) process.exitCode = main(process.argv.slice(2));

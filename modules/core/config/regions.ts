@@ -9,7 +9,15 @@ export interface RegionInfo {
   readonly zones: boolean;
 }
 
-export const AZURE_REGIONS: Readonly<Record<string, RegionInfo>> = {
+/**
+ * A catalogue without a prototype: a lookup by a name such as `constructor` or `__proto__`
+ * finds nothing, instead of an inherited property that passes for a region.
+ */
+function catalogue(regions: Record<string, RegionInfo>): Readonly<Record<string, RegionInfo>> {
+  return Object.freeze(Object.assign(Object.create(null) as Record<string, RegionInfo>, regions));
+}
+
+export const AZURE_REGIONS = catalogue({
   australiaeast: { code: "aue", zones: true },
   australiasoutheast: { code: "ause", zones: false },
   brazilsouth: { code: "brs", zones: true },
@@ -44,9 +52,9 @@ export const AZURE_REGIONS: Readonly<Record<string, RegionInfo>> = {
   westus: { code: "wus", zones: false },
   westus2: { code: "wus2", zones: true },
   westus3: { code: "wus3", zones: true },
-};
+});
 
-export const AWS_REGIONS: Readonly<Record<string, RegionInfo>> = {
+export const AWS_REGIONS = catalogue({
   "us-east-1": { code: "use1", zones: true },
   "us-east-2": { code: "use2", zones: true },
   "us-west-1": { code: "usw1", zones: true },
@@ -65,7 +73,7 @@ export const AWS_REGIONS: Readonly<Record<string, RegionInfo>> = {
   "ap-northeast-2": { code: "apne2", zones: true },
   "ap-south-1": { code: "aps1", zones: true },
   "sa-east-1": { code: "sae1", zones: true },
-};
+});
 
 export const REGIONS_BY_CLOUD = { azure: AZURE_REGIONS, aws: AWS_REGIONS } as const;
 export type Cloud = keyof typeof REGIONS_BY_CLOUD;

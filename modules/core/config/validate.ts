@@ -290,6 +290,20 @@ function modelProblems(file: string, env: EnvironmentConfig, placementOk: boolea
       );
   }
 
+  // Names AWS reserves: SSM documents (named <prefix>-<environment>-…) may not start with aws,
+  // amazon or amzn, and S3 bucket names may not start with sthree-. CreateDocument and
+  // CreateBucket refuse them, so without this check the first apply fails half-way.
+  if (env.cloud === "aws") {
+    const reserved = ["aws", "amazon", "amzn"].find((word) => env.prefix.startsWith(word));
+    if (reserved !== undefined || env.prefix === "sthree")
+      problem(
+        "prefix",
+        env.prefix,
+        `a prefix AWS does not reserve (SSM document names may not start with aws, amazon or amzn; S3 bucket names may not start with sthree-)`,
+        "choose another prefix",
+      );
+  }
+
   // Objectives: the recovery model must fit them. The model reads no region or address, so it
   // is checked (and reported with the others) even when the placement above has problems.
   const model = modelEnvironment(env);

@@ -62,6 +62,23 @@ describe("region names", () => {
     });
   });
 
+  test("a built-in property name such as constructor is not a region of either cloud", () => {
+    for (const name of ["constructor", "__proto__", "toString"]) {
+      expect(
+        onlyProblemAt(
+          problemsOf("prod", (d) => (d.regions[1].location = name)),
+          "regions[1].location",
+        ).expected,
+      ).toMatch(/^an Azure region name such as/);
+      expect(
+        onlyProblemAt(
+          problemsOf("awsprod", (d) => (d.regions[1].location = name)),
+          "regions[1].location",
+        ).expected,
+      ).toMatch(/^an AWS region name such as/);
+    }
+  });
+
   test("a region without availability zones is refused, pointing at a zonal region of the same geography", () => {
     const problem = onlyProblemAt(
       problemsOf("prod", (d) => (d.regions[1].location = "ukwest")),
@@ -267,6 +284,28 @@ describe("AWS settings checked across fields", () => {
     );
     expect(problem.value).toBe("2.5");
     expect(problem.fix).toBe("use 3");
+  });
+
+  test("a prefix AWS reserves for its own SSM documents or S3 buckets is refused", () => {
+    for (const prefix of ["aws", "awsshop", "amazon", "amazonx", "amzn", "amzn1", "sthree"]) {
+      const problem = onlyProblemAt(
+        problemsOf("awsprod", (d) => (d.prefix = prefix)),
+        "prefix",
+      );
+      expect(problem).toMatchObject({
+        file: "config/awsprod.yaml",
+        value: JSON.stringify(prefix),
+        fix: "choose another prefix",
+      });
+      expect(problem.expected).toContain("SSM document names may not start with aws, amazon or amzn");
+      expect(problem.expected).toContain("S3 bucket names may not start with sthree-");
+    }
+  });
+
+  test("a prefix that only contains a reserved word, or is reserved only on AWS, is accepted", () => {
+    for (const prefix of ["shopaws", "xamazon", "sthreex", "sthre", "awx"])
+      expect(problemsOf("awsprod", (d) => (d.prefix = prefix))).toEqual([]);
+    expect(problemsOf("prod", (d) => (d.prefix = "aws"))).toEqual([]);
   });
 
   test("Azure's name-length limits do not apply to an AWS environment", () => {

@@ -1,0 +1,75 @@
+/**
+ * The folders under mutation, each with the specs that exercise it. A mutant runs only the
+ * specs of its folder (and of those only the tests that execute it): specs of other folders
+ * that merely load the code would cost seconds per mutant without testing it.
+ */
+export const SCOPES: readonly { folder: string; mutate: string[]; specs: string[] }[] = [
+  {
+    folder: "modules/core/config",
+    mutate: ["modules/core/config/**/*.ts"],
+    // The AWS file conventions are validated by the same code; the provider ranges are
+    // specified against the synthesized output in the deployability specs.
+    specs: [
+      "__tests__/modules/core/config/**/*.test.ts",
+      "__tests__/modules/aws/config.test.ts",
+      "__tests__/deployability/config-ranges.test.ts",
+    ],
+  },
+  {
+    folder: "modules/core/policy",
+    mutate: ["modules/core/policy/**/*.ts"],
+    // Each rule is specified by its own fixtures (rules, engine, management-port and
+    // deployability-check specs). The specs over the shipped environments are left out: they
+    // load every synthesized stack per mutant (seven times slower) and only assert that the
+    // shipped output passes, which a rule's own fixtures must say anyway.
+    specs: [
+      "__tests__/modules/core/policy/**/*.test.ts",
+      "!__tests__/modules/core/policy/shipped-environments.test.ts",
+      "__tests__/deployability/checks.test.ts",
+    ],
+  },
+  {
+    folder: "scripts/plan-summary",
+    mutate: ["scripts/plan-summary/**/*.ts", "!scripts/plan-summary/synthetic-plan.ts"],
+    specs: ["__tests__/scripts/plan-summary/**/*.test.ts"],
+  },
+  {
+    folder: "scripts/stack-order",
+    mutate: ["scripts/stack-order/**/*.ts"],
+    specs: ["__tests__/scripts/stack-order/**/*.test.ts"],
+  },
+  {
+    folder: "modules/core/failover",
+    mutate: ["modules/core/failover/**/*.ts", "!modules/core/failover/types.ts"],
+    specs: ["__tests__/modules/core/failover/**/*.test.ts"],
+  },
+  {
+    folder: "scripts/drill",
+    mutate: ["scripts/drill/**/*.ts", "!scripts/drill/targets/{aws,azure,cloud-common}*.ts"],
+    specs: ["__tests__/scripts/drill/**/*.test.ts"],
+  },
+  {
+    // The files of modules/core itself and its small folders (the SQL text builders, the
+    // migration's seed plan); the larger folders above have scopes of their own.
+    folder: "modules/core",
+    mutate: ["modules/core/*.ts", "modules/core/{sql,migration}/**/*.ts"],
+    specs: [
+      "__tests__/modules/core/*.test.ts",
+      "__tests__/modules/core/{sql,migration}/**/*.test.ts",
+      "__tests__/scripts/drill/**/*.test.ts",
+      "__tests__/scripts/rto.test.ts",
+    ],
+  },
+];
+
+/** The scope whose folder holds every glob of a --mutate value (comma-separated). */
+export function scopeOf(globs: string): (typeof SCOPES)[number] | undefined {
+  const patterns = globs.split(",").filter((g) => !g.startsWith("!"));
+  // modules/core holds its own files and two small folders; its other folders are scopes.
+  const inCore = (rest: string) => !rest.includes("/") || /^(sql|migration|\{sql,migration\})\//.test(rest);
+  return SCOPES.find((s) =>
+    patterns.every(
+      (p) => p.startsWith(`${s.folder}/`) && (s.folder !== "modules/core" || inCore(p.slice("modules/core/".length))),
+    ),
+  );
+}
