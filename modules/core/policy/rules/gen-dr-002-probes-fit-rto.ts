@@ -57,7 +57,8 @@ function synthesizedProbeInputs(
   report: Reporter,
 ): Synthesized | undefined {
   const config = env.config!;
-  const kind = config.globalLoadBalancer.kind;
+  const lb = config.globalLoadBalancer;
+  const kind = lb.kind;
   const numbers = (
     resource: TfResource,
     attrs: Record<string, unknown>,
@@ -71,7 +72,7 @@ function synthesizedProbeInputs(
       if (value === undefined) {
         report.cannotEvaluate(
           resource,
-          `${path} is ${r.state === "unresolved" ? shorten(r.text) : r.state === "absent" ? "not set" : JSON.stringify(r.state === "known" ? r.value : "")}: the probe timing cannot be checked against the RTO`,
+          `${path} is ${r.state === "unresolved" ? shorten(r.text) : r.state === "absent" ? "not set" : JSON.stringify(r.value)}: the probe timing cannot be checked against the RTO`,
           `set ${path} as a literal number`,
         );
         return undefined;
@@ -80,11 +81,14 @@ function synthesizedProbeInputs(
     }
     return values;
   };
+  /** The slowest of the readable probe objects; `type` names them when there are none at all. */
   const worst = (
     items: { resource: TfResource; interval: number; failures: number; switchSeconds: number }[],
     type: string,
   ): Synthesized | undefined => {
     if (items.length === 0) {
+      // Objects that exist but cannot be read were reported on themselves already.
+      if (env.ofType(type).length > 0) return undefined;
       const stack = env.stacks.find((s) => s.name.endsWith("-global-lb")) ?? env.stacks[0];
       if (stack)
         report.cannotEvaluate(
@@ -107,7 +111,7 @@ function synthesizedProbeInputs(
     };
   };
 
-  switch (kind) {
+  switch (lb.kind) {
     case "frontDoor": {
       const items = env.ofType("azurerm_cdn_frontdoor_origin_group").flatMap((g) => {
         const n = numbers(
@@ -151,22 +155,18 @@ function synthesizedProbeInputs(
       return worst(items, "aws_globalaccelerator_endpoint_group");
     }
     case "route53": {
-      const ttl = config.globalLoadBalancer.kind === "route53" ? config.globalLoadBalancer.dnsTtlSeconds : 0;
+      // Clients keep a dead region's answer for the longest TTL of the health-checked (routed)
+      // records; one that cannot be read is reported on the record and left out.
+      const ttls = env
+        .ofType("aws_route53_record")
+        .filter((r) => r.attrs.health_check_id !== undefined && blocks(r.attrs.alias).length === 0)
+        .flatMap((r) => numbers(r, r.attrs as Record<string, unknown>, ["ttl"], [undefined]) ?? []);
+      const switchSeconds = ttls.length > 0 ? Math.max(...ttls) : lb.dnsTtlSeconds;
       const items = env.ofType("aws_route53_health_check").flatMap((h) => {
         const n = numbers(h, h.attrs as Record<string, unknown>, ["request_interval", "failure_threshold"], [30, 3]);
-        return n ? [{ resource: h, interval: n[0]!, failures: n[1]!, switchSeconds: recordTtl(env) ?? ttl }] : [];
+        return n ? [{ resource: h, interval: n[0]!, failures: n[1]!, switchSeconds }] : [];
       });
       return worst(items, "aws_route53_health_check");
     }
   }
-}
-
-/** The longest TTL of the health-checked (routed) public records. */
-function recordTtl(env: EnvironmentView): number | undefined {
-  const ttls = env
-    .ofType("aws_route53_record")
-    .filter((r) => r.attrs.health_check_id !== undefined && blocks(r.attrs.alias).length === 0)
-    .map((r) => asNumber(r.attrs.ttl))
-    .filter((t): t is number => t !== undefined);
-  return ttls.length > 0 ? Math.max(...ttls) : undefined;
 }
