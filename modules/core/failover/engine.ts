@@ -159,7 +159,7 @@ export class FailoverEngine {
   async tick(): Promise<TickResult> {
     const lease = await this.a.lock.acquire(this.options.owner, this.settings.leaseTtlMs);
     if (!lease) return { kind: "busy" };
-    const run: Run = { lease, journal: await this.a.journal.read() };
+    const run = await this.openRun(lease);
     try {
       const unfinished = run.journal.operation;
       if (unfinished && unfinished.outcome === undefined) {
@@ -283,31 +283,42 @@ export class FailoverEngine {
   /** Lag of every secondary, measured on the primary; notifies above settings.lagBoundSeconds. */
   async measureLag(): Promise<LagSample> {
     const lease = await this.a.lock.acquire(this.options.owner, this.settings.leaseTtlMs);
-    const journal = await this.a.journal.read();
-    const primary = this.currentPrimary(journal);
-    const sample = await this.sampleLag(primary);
-    const previous = journal.lastLag;
-    if (!sample.withinBound && (previous === undefined || previous.withinBound || sample.at - previous.at > 600_000)) {
-      const over = sample.secondaries
-        .filter((s) => s.lagSeconds === undefined || s.lagSeconds > sample.boundSeconds)
-        .map((s) => `${s.region}: ${s.lagSeconds === undefined ? "unknown" : `${s.lagSeconds} s`}`)
-        .join(", ");
-      await this.notify(
-        "warning",
-        `Replication lag above ${sample.boundSeconds} s`,
-        `Primary ${primary}; ${over}. A failover now would lose up to this much committed work.`,
-      );
-    }
-    // Only the lease holder writes the journal; without it the sample is still returned.
-    if (lease) {
-      try {
+    try {
+      const journal = await this.a.journal.read();
+      const primary = this.currentPrimary(journal);
+      const sample = await this.sampleLag(primary);
+      const previous = journal.lastLag;
+      if (
+        !sample.withinBound &&
+        (previous === undefined || previous.withinBound || sample.at - previous.at > 600_000)
+      ) {
+        const over = sample.secondaries
+          .filter((s) => s.lagSeconds === undefined || s.lagSeconds > sample.boundSeconds)
+          .map((s) => `${s.region}: ${s.lagSeconds === undefined ? "unknown" : `${s.lagSeconds} s`}`)
+          .join(", ");
+        // Every secondary within the bound and still not within it: the primary did not answer.
+        if (over === "")
+          await this.notify(
+            "warning",
+            `Replication lag unknown: the primary ${primary} does not answer`,
+            `Primary ${primary} does not answer, so the lag of its secondaries cannot be measured on it. Detection fails over if the outage is confirmed.`,
+          );
+        else
+          await this.notify(
+            "warning",
+            `Replication lag above ${sample.boundSeconds} s`,
+            `Primary ${primary}; ${over}. A failover now would lose up to this much committed work.`,
+          );
+      }
+      // Only the lease holder writes the journal; without it the sample is still returned.
+      if (lease) {
         const current = await this.a.journal.read();
         await this.a.journal.write({ ...current, lastLag: sample });
-      } finally {
-        await this.a.lock.release(lease);
       }
+      return sample;
+    } finally {
+      if (lease) await this.release({ lease });
     }
-    return sample;
   }
 
   /** One primary, joined secondaries within the bound, names at the primary, fences, a free lease. */
@@ -661,6 +672,8 @@ export class FailoverEngine {
     });
 
     await this.step(run, "demote", async () => {
+      // A switchover to the primary itself (a name still led elsewhere) only repoints.
+      if (from === target) return { outcome: "skipped", detail: `${from} is the target` };
       const s = await db.status(from, t);
       if (!s) throw new Error(`${from} does not answer`);
       if (s.role !== "primary") return { outcome: "skipped", detail: `${from} is already ${s.role}` };
@@ -1016,7 +1029,7 @@ export class FailoverEngine {
   private async withLease<T>(what: string, body: (run: Run) => Promise<T>): Promise<T> {
     const lease = await this.a.lock.acquire(this.options.owner, this.settings.leaseTtlMs);
     if (!lease) throw new EngineBusyError(what);
-    const run: Run = { lease, journal: await this.a.journal.read() };
+    const run = await this.openRun(lease);
     try {
       return await body(run);
     } finally {
@@ -1024,7 +1037,17 @@ export class FailoverEngine {
     }
   }
 
-  private async release(run: Run): Promise<void> {
+  /** The run of a lease just taken; a journal that cannot be read gives the lease back. */
+  private async openRun(lease: Lease): Promise<Run> {
+    try {
+      return { lease, journal: await this.a.journal.read() };
+    } catch (error) {
+      await this.release({ lease });
+      throw error;
+    }
+  }
+
+  private async release(run: Pick<Run, "lease">): Promise<void> {
     try {
       await this.a.lock.release(run.lease);
     } catch (error) {

@@ -27,6 +27,7 @@ export type SqlRow = Readonly<Record<string, unknown>>;
 
 /** Sends one batch to one region's SQL Server instance (master database) and returns its first result set. */
 export interface SqlClient {
+  /** Runs one batch; `timeoutMs` bounds the request, and 0 means no bound (long restores, backups). */
   query(region: string, sql: string, timeoutMs: number): Promise<readonly SqlRow[]>;
 }
 

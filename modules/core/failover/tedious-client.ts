@@ -59,7 +59,11 @@ export class TediousClient implements SqlClient {
         database: "master",
         encrypt: true,
         trustServerCertificate: this.options.trustServerCertificate === true,
-        connectTimeout: Math.min(this.options.connectTimeoutMs ?? 15_000, timeoutMs),
+        // A request without a bound (0) still connects within the connect timeout.
+        connectTimeout:
+          timeoutMs > 0
+            ? Math.min(this.options.connectTimeoutMs ?? 15_000, timeoutMs)
+            : (this.options.connectTimeoutMs ?? 15_000),
         requestTimeout: timeoutMs,
         rowCollectionOnRequestCompletion: false,
         useColumnNames: false,

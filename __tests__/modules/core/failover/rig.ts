@@ -1,0 +1,64 @@
+import {
+  FailoverEngine,
+  type Actuators,
+  type EngineEvent,
+  type EngineSettings,
+  type StepId,
+} from "../../../../modules/core/failover";
+import { settings } from "./harness";
+import { Sim, type SimOptions } from "./sim";
+
+/**
+ * The harness's simulator with engines whose actuators a test may patch: a call that returns
+ * but does not take effect, a replica that answers something unexpected while one step runs.
+ * `step()` is the step the engine last started (from its events), so a patch can act only
+ * inside one step.
+ */
+export interface Rig {
+  readonly sim: Sim;
+  readonly events: EngineEvent[];
+  readonly logs: string[];
+  step(): StepId | "detect" | undefined;
+  engine(options?: {
+    readonly proc?: string;
+    readonly settings?: Partial<EngineSettings>;
+    readonly patch?: (a: Actuators) => Partial<Actuators>;
+    readonly onLog?: (line: string) => void;
+    readonly onEvent?: (event: EngineEvent) => void;
+  }): FailoverEngine;
+}
+
+export function rig(
+  options: Partial<SimOptions> & { regions: readonly string[] },
+  base: Partial<EngineSettings> = {},
+): Rig {
+  const sim = new Sim(options);
+  const events: EngineEvent[] = [];
+  const logs: string[] = [];
+  let current: StepId | "detect" | undefined;
+  return {
+    sim,
+    events,
+    logs,
+    step: () => current,
+    engine: ({ proc = "engine", settings: overrides = {}, patch, onLog, onEvent } = {}) => {
+      const actuators = sim.actuators(proc);
+      return new FailoverEngine(
+        settings(options.regions, { ...base, ...overrides }),
+        { ...actuators, ...patch?.(actuators) },
+        {
+          owner: proc,
+          log: (line) => {
+            logs.push(line);
+            onLog?.(line);
+          },
+          events: (e) => {
+            events.push(e);
+            if (e.phase === "start") current = e.step;
+            onEvent?.(e);
+          },
+        },
+      );
+    },
+  };
+}
