@@ -13,7 +13,7 @@ import { modelEnvironment, recoveryInputsFor } from "../../modules/core/rto-mode
 import { LAB_DEFAULTS, labSettingsFor, withOverrides } from "../lab/settings";
 import { HelpRequested, parseDrillArgs, UsageError, USAGE, type DrillArgs } from "./args";
 import { localDrillOptions } from "./local-plan";
-import { runDrill, type DrillOptions } from "./engine";
+import { runDrill, type Clock, type DrillOptions } from "./engine";
 import { exitCode, renderMarkdown } from "./report";
 import { SCENARIOS, unsupportedOnCloud } from "./scenarios";
 import type { DrillReport, DrillTarget } from "./types";
@@ -88,11 +88,24 @@ export function writeReport(report: DrillReport, outDir: string): { json: string
   return files;
 }
 
-async function main(argv: readonly string[]): Promise<number> {
+/** Where `main` writes (one line per call) and, for specs, the drill's clock. */
+export interface DrillIo {
+  readonly out: (line: string) => void;
+  readonly err: (line: string) => void;
+  readonly clock?: Clock;
+}
+
+const processIo: DrillIo = {
+  out: (line) => process.stdout.write(`${line}\n`),
+  err: (line) => process.stderr.write(`${line}\n`),
+};
+
+/** `npm run drill`: returns the exit code. */
+export async function main(argv: readonly string[], io: DrillIo = processIo): Promise<number> {
   // The lift-and-shift rehearsal has its own shape (n runs, no failover): scripts/drill/migration.ts.
   if ((await import("./migration")).isMigrationDrill(argv))
-    return (await import("./migration")).migrationDrillMain(argv);
-  const log = (line: string) => process.stdout.write(`${line}\n`);
+    return (await import("./migration")).migrationDrillMain(argv, io);
+  const log = io.out;
   let args: DrillArgs;
   let env: { config: EnvironmentConfig; file: string } | undefined;
   let plan: Plan;
@@ -110,15 +123,15 @@ async function main(argv: readonly string[]): Promise<number> {
     plan = planDrill(args, env, log);
   } catch (error) {
     if (error instanceof HelpRequested) {
-      process.stdout.write(`${USAGE}\n`);
+      io.out(USAGE);
       return 0;
     }
     if (error instanceof UsageError) {
-      process.stderr.write(`${error.message ? `drill: ${error.message}\n\n` : ""}${USAGE}\n`);
+      io.err(`${error.message ? `drill: ${error.message}\n\n` : ""}${USAGE}`);
       return 2;
     }
     if (error instanceof ConfigValidationError) {
-      process.stderr.write(`${error.message}\n`);
+      io.err(error.message);
       return 2;
     }
     throw error;
@@ -128,11 +141,11 @@ async function main(argv: readonly string[]): Promise<number> {
   try {
     target = await plan.createTarget();
   } catch (error) {
-    process.stderr.write(`drill: could not set up the ${args.target} target: ${(error as Error).message}\n`);
+    io.err(`drill: could not set up the ${args.target} target: ${(error as Error).message}`);
     return 3;
   }
   const { createTarget: _unused, ...options } = plan;
-  const report = await runDrill({ ...options, target, log });
+  const report = await runDrill({ ...options, target, log, clock: io.clock });
   const files = writeReport(report, args.outDir);
   const markdown = renderMarkdown(report);
   if (process.env.GITHUB_STEP_SUMMARY) {

@@ -87,7 +87,27 @@ export async function runDrill(options: DrillOptions): Promise<DrillReport> {
   let running = false;
   const loops: Promise<void>[] = [];
 
-  const finish = (): DrillReport => {
+  // Cleanup runs before the report is built, so a failed cleanup is in it (a failed check),
+  // not only in the console log; the finally below covers an error the catch lets through.
+  let cleanedUp = false;
+  const cleanup = async (): Promise<void> => {
+    if (cleanedUp) return;
+    cleanedUp = true;
+    running = false;
+    await Promise.allSettled(loops);
+    mark("cleanup", "stopping everything the drill started");
+    await target.cleanup().catch((error: Error) => {
+      mark("cleanup", `cleanup failed: ${error.message}`);
+      checks.push({
+        id: "cleanup",
+        ok: false,
+        detail: `cleanup failed: ${error.message}; restore what the drill stopped by hand (RUNBOOK.md)`,
+      });
+    });
+  };
+
+  const finish = async (): Promise<DrillReport> => {
+    await cleanup();
     const finishedAt = clock.now();
     return judge({
       schemaVersion: 1,
@@ -118,7 +138,7 @@ export async function runDrill(options: DrillOptions): Promise<DrillReport> {
     if (preflight.some((c) => !c.ok)) {
       aborted = "preflight readiness failed: no fault was injected";
       mark("preflight", aborted);
-      return finish();
+      return await finish();
     }
 
     running = true;
@@ -174,7 +194,7 @@ export async function runDrill(options: DrillOptions): Promise<DrillReport> {
         const since = clock.now() - baselineWindowMs;
         aborted = `the baseline before the fault was not healthy (in the last ${baselineWindowMs} ms: ${traffic.filter((s) => s.at >= since && !s.ok).length} failed requests, ${writes.filter((w) => w.at >= since && !w.ok).length} failed writes)`;
         mark("traffic", aborted);
-        return finish();
+        return await finish();
       }
       await clock.sleep(200);
     }
@@ -369,16 +389,13 @@ export async function runDrill(options: DrillOptions): Promise<DrillReport> {
         failbackChecks = await target.failback((m) => mark("failback", m));
       }
     }
-    return finish();
+    return await finish();
   } catch (error) {
     aborted = `drill error: ${(error as Error).message}`;
     mark("error", aborted);
-    return finish();
+    return await finish();
   } finally {
-    running = false;
-    await Promise.allSettled(loops);
-    mark("cleanup", "stopping everything the drill started");
-    await target.cleanup().catch((error: Error) => mark("cleanup", `cleanup failed: ${error.message}`));
+    await cleanup();
   }
 }
 

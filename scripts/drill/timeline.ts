@@ -132,7 +132,7 @@ export function renderTimelineSection(report: DrillReport): string[] {
     "",
     renderPhaseTable(report),
     "",
-    `Verdict: **${verdict}**${report.reasons.length ? ` (${report.reasons.length} failed check(s) above)` : ""}.`,
+    `Verdict: **${verdict}**${report.reasons.length ? ` (${report.reasons.length} ${report.verdict === "aborted" ? "reason(s)" : "failed check(s)"} above)` : ""}.`,
     "",
   ];
 }
