@@ -21,8 +21,9 @@ module.exports = {
         "__tests__/scripts/stack-order/**/*.test.ts",
         "__tests__/scripts/drill/**/*.test.ts",
       ]
-  // A leading "!" excludes; Jest replaces <rootDir> only at the start of a pattern.
-  ).map((glob) => (glob.startsWith("!") ? `!${__dirname}/${glob.slice(1)}` : `<rootDir>/${glob}`)),
+  )
+    // A leading "!" excludes; Jest replaces <rootDir> only at the start of a pattern.
+    .map((glob) => (glob.startsWith("!") ? `!${__dirname}/${glob.slice(1)}` : `<rootDir>/${glob}`)),
   globalSetup: "<rootDir>/scripts/mutate/jest-global-setup.cjs",
   globalTeardown: undefined,
   // Stryker runs one Jest per worker; Jest's own workers would only compete for the 2 cores.
