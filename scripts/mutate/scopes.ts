@@ -26,6 +26,7 @@ export const SCOPES: readonly { folder: string; mutate: string[]; specs: string[
       "__tests__/modules/core/policy/**/*.test.ts",
       "!__tests__/modules/core/policy/shipped-environments.test.ts",
       "__tests__/deployability/checks.test.ts",
+      "__tests__/deployability/{trace,collisions,dep-00?}.test.ts",
     ],
   },
   {

@@ -64,7 +64,8 @@ export interface Reference {
   readonly attribute: string;
 }
 
-const REFERENCE = /(?:\b(data)\.)?\b([a-z][a-z0-9]*_[a-z0-9_]+)\.([A-Za-z0-9_-]+)((?:\.[A-Za-z0-9_-]+|\[\d+\])*)/g;
+const REFERENCE =
+  /(?:\b(data)\.)?\b([a-z][a-z0-9]*_[a-z0-9_]+)\.([A-Za-z0-9_-]+)((?:\.[A-Za-z0-9_-]+|\[\d+\]|\["[^"\]]*"\])*)/g;
 
 /** Every reference inside the `${...}` expressions of a value (strings, arrays and objects, deeply). */
 export function referencesIn(value: unknown): Reference[] {

@@ -28,7 +28,10 @@ const SECRET_ATTRIBUTES: Readonly<Record<string, readonly string[]>> = {
 /** Literal assignments of a credential (`password=...`, `"ApiKey": "..."`) and key material. */
 const SECRET_LITERALS: readonly RegExp[] = [
   // The value must not start like a variable, a placeholder or a call: `$secret = (Get-SECSecretValue ...)` reads a secret, it does not hold one.
-  /\b(?:password|passwd|pwd|secret|api[_-]?key|access[_-]?key|client[_-]?secret|token)["']?\s*[:=]\s*["']?(?![$%{<(@[])[^\s"',;]{6,}/i,
+  // The keyword starts a word or a `_`-separated part of a name: DB_PASSWORD= and SA_PASSWORD:
+  // are credentials too. Not after a letter: "databasePasswordSecret": "sql-app-password" names
+  // a secret, and SQLCMDPASSWORD=value is code.
+  /(?<![a-z])(?:password|passwd|pwd|secret|api[_-]?key|access[_-]?key|client[_-]?secret|token)["']?\s*[:=]\s*["']?(?![$%{<(@[])[^\s"',;]{6,}/i,
   /-----BEGIN (?:RSA |EC |OPENSSH |ENCRYPTED )?PRIVATE KEY-----/,
   /\bAKIA[0-9A-Z]{16}\b/,
   /AccountKey=[A-Za-z0-9+/=]{20,}/,
@@ -55,6 +58,11 @@ export const rule: Rule = {
   },
 };
 
+/** The attribute a reference reads, after the instance key of a counted or for_each resource (`[0].result`). */
+function firstAttribute(path: string): string {
+  return path.replace(/^(?:\[[^\]]*\]\.?)+/, "").split(".")[0] ?? "";
+}
+
 function checkValue(
   env: Parameters<Rule["check"]>[0],
   resource: TfResource,
@@ -68,21 +76,21 @@ function checkValue(
       if (ref.type === "terraform_remote_state") {
         report.cannotEvaluate(
           resource,
-          `${field} uses ${ref.type}.${ref.name}.${ref.attribute}, which cannot be followed to its source`,
+          `${field} uses ${ref.type}.${ref.name}${ref.attribute.startsWith("[") ? "" : "."}${ref.attribute}, which cannot be followed to its source`,
           "pass only non-secret values (host names, vault URIs) into bootstrap data",
         );
       }
       // A reference to something outside the synthesized stacks is judged by its type.
-      if (SECRET_ATTRIBUTES[ref.type]?.includes(ref.attribute.split(".")[0] ?? "")) {
+      if (SECRET_ATTRIBUTES[ref.type]?.includes(firstAttribute(ref.attribute))) {
         report.violation(
           resource,
-          `${field} embeds ${ref.type}.${ref.name}.${ref.attribute}, a secret`,
+          `${field} embeds ${ref.type}.${ref.name}${ref.attribute.startsWith("[") ? "" : "."}${ref.attribute}, a secret`,
           "let the VM fetch the secret at boot with its managed identity / instance role (Key Vault, Secrets Manager)",
         );
       }
       continue;
     }
-    const attribute = target.attribute.split(".")[0] ?? "";
+    const attribute = firstAttribute(target.attribute);
     if (SECRET_ATTRIBUTES[target.resource.type]?.includes(attribute)) {
       report.violation(
         resource,
