@@ -464,6 +464,26 @@ describe("which instances are web instances", () => {
     expect(check(stacks)).toEqual([]);
   });
 
+  test("an instance is a web instance when any one of several attachments registers it", () => {
+    // web2 sits in a clean group of its own, so only web's group is reported (once).
+    const stacks = [
+      stack("prod-region-1", {
+        ...region(open, { web2: { name: "web2" } }),
+        aws_instance: {
+          web: { vpc_security_group_ids: [WEB_SG] },
+          web2: { vpc_security_group_ids: ["${aws_security_group.web2.id}"] },
+        },
+        aws_lb_target_group_attachment: {
+          web: { target_id: "${aws_instance.web.id}" },
+          web2: { target_id: "${aws_instance.web2.id}" },
+        },
+      }),
+    ];
+    expect(check(stacks)).toEqual([
+      fromCidr("prod-region-1", "aws_vpc_security_group_ingress_rule.http", "rule", "0.0.0.0/0"),
+    ]);
+  });
+
   test("an instance registered through a cross-stack reference is checked", () => {
     const stacks = [
       stack(
