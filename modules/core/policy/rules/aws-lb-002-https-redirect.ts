@@ -1,6 +1,8 @@
 import { blocks } from "../tf";
 import type { Rule } from "../types";
 
+const upper = (v: unknown): string => (typeof v === "string" ? v.toUpperCase() : "");
+
 export const rule: Rule = {
   id: "AWS-LB-002",
   title: "HTTP listeners only redirect to HTTPS",
@@ -10,9 +12,10 @@ export const rule: Rule = {
   checks: "aws_lb_listener with protocol HTTP: the default_action is a redirect to HTTPS.",
   check(env, report) {
     for (const listener of env.ofType("aws_lb_listener")) {
-      if (listener.attrs.protocol !== "HTTP") continue;
+      // The provider accepts any letter case and stores it upper-cased.
+      if (upper(listener.attrs.protocol) !== "HTTP") continue;
       const redirects = blocks(listener.attrs.default_action).some(
-        (a) => a.type === "redirect" && blocks(a.redirect).some((r) => r.protocol === "HTTPS"),
+        (a) => a.type === "redirect" && blocks(a.redirect).some((r) => upper(r.protocol) === "HTTPS"),
       );
       if (!redirects)
         report.violation(

@@ -24,7 +24,9 @@ export const rule: Rule = {
   checks: "aws_lb_listener with protocol HTTPS or TLS: ssl_policy is set and allows nothing older than TLS 1.2.",
   check(env, report) {
     for (const listener of env.ofType("aws_lb_listener")) {
-      if (listener.attrs.protocol !== "HTTPS" && listener.attrs.protocol !== "TLS") continue;
+      // The provider accepts any letter case and stores it upper-cased.
+      const protocol = typeof listener.attrs.protocol === "string" ? listener.attrs.protocol.toUpperCase() : "";
+      if (protocol !== "HTTPS" && protocol !== "TLS") continue;
       expectAttribute(report, listener, "ssl_policy", {
         ok: (v) => typeof v === "string" && !OUTDATED.has(v),
         whenAbsent: "violation",

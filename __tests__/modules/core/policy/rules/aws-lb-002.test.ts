@@ -128,6 +128,23 @@ describe("AWS-LB-002 on HTTP listeners", () => {
   });
 });
 
+describe("letter case", () => {
+  test("a listener whose protocol is written in lower case is the same HTTP listener (the provider upper-cases it)", () => {
+    const stacks = [
+      stack("prod-region-1", {
+        aws_lb_listener: {
+          lower: { ...http([forward]), protocol: "http" },
+          redirected: {
+            ...http([{ type: "redirect", redirect: { protocol: "https", port: "443" } }]),
+            protocol: "Http",
+          },
+        },
+      }),
+    ];
+    expect(check(stacks)).toEqual([violation("prod-region-1", "lower")]);
+  });
+});
+
 describe("listeners AWS-LB-002 leaves alone", () => {
   test.each(["HTTPS", "TLS", "TCP", "UDP"])("a %s listener that forwards is not checked", (protocol) => {
     const stacks = [stack("prod-region-1", { aws_lb_listener: { l: { ...http([forward]), protocol } } })];

@@ -111,6 +111,14 @@ describe.each(["HTTPS", "TLS"])("AWS-LB-003 on %s listeners", (protocol) => {
 });
 
 describe("what AWS-LB-003 looks at", () => {
+  test.each(["https", "Tls"])(
+    "a %s listener is checked whatever the letter case (the provider upper-cases it)",
+    (protocol) => {
+      const stacks = [stack("prod-region-1", { aws_lb_listener: { secure: listener(protocol) } })];
+      expect(check(stacks)).toEqual([finding("violation", "prod-region-1", "secure", NOT_SET, FIX)]);
+    },
+  );
+
   test.each(["HTTP", "TCP", "UDP", "TCP_UDP"])("a %s listener needs no ssl_policy", (protocol) => {
     const stacks = [stack("prod-region-1", { aws_lb_listener: { plain: listener(protocol) } })];
     expect(check(stacks)).toEqual([]);
