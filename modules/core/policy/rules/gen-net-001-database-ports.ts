@@ -1,5 +1,5 @@
 import { contains, parseCidr, type Cidr } from "../../cidr";
-import { isExpression, rangeIncludes, referencedResource, refersTo } from "../tf";
+import { isExpression, isInternetSource, rangeIncludes, referencedResource, refersTo } from "../tf";
 import type { EnvironmentView, Rule, TfResource } from "../types";
 import { awsIngress, awsPortRange, lower, nsgRules, portRanges, shorten } from "./helpers";
 
@@ -34,13 +34,13 @@ export const rule: Rule = {
       label: string,
       ranges: { from: number; to: number }[],
       sources: readonly unknown[],
-      groupOk: (value: unknown) => boolean | undefined,
+      groupOk: (value: unknown, tier: "web" | "data") => boolean | undefined,
     ) => {
       for (const a of allowed) {
         if (!ranges.some((r) => rangeIncludes(r, a.port))) continue;
         for (const source of sources) {
           const verdict =
-            typeof source === "string" && !isExpression(source) ? withinAny(source, a.cidrs) : groupOk(source);
+            typeof source === "string" && !isExpression(source) ? withinAny(source, a.cidrs) : groupOk(source, a.tier);
           if (verdict === undefined)
             report.cannotEvaluate(
               resource,
@@ -67,10 +67,21 @@ export const rule: Rule = {
       const webGroups = webSecurityGroups(env);
       for (const r of awsIngress(env)) {
         const range = awsPortRange(r);
-        if (!range.ok) continue;
-        judge(r.resource, r.label, [range.value], [...r.cidrs, ...r.sourceGroups], (value) => {
+        // AWS-NET-001 reports unreadable ports only for internet sources; the others are this rule's.
+        if (!range.ok) {
+          if (r.cidrs.some(isInternetSource)) continue;
+          report.cannotEvaluate(
+            r.resource,
+            `${r.label}: port range ${shorten(range.text)} cannot be evaluated against the SQL and replication ports`,
+            "use literal from_port and to_port",
+          );
+          continue;
+        }
+        // A security group stands for the web tier only on the SQL port; replication is
+        // between data subnets, whatever group a source has.
+        judge(r.resource, r.label, [range.value], [...r.cidrs, ...r.sourceGroups], (value, tier) => {
           const group = referencedResource(env, r.resource.stack, value);
-          return group === undefined ? undefined : webGroups.includes(group);
+          return group === undefined ? undefined : tier === "web" && webGroups.includes(group);
         });
       }
     }

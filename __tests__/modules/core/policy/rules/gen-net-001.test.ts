@@ -496,6 +496,33 @@ describe("AWS", () => {
     ]);
   });
 
+  test("an unreadable port from a private source is this rule's to report: no other rule does", () => {
+    expect(
+      check([region({ from_port: "${var.port}", to_port: "${var.port}", cidr_ipv4: "10.0.0.0/8" })], [awsConfig]),
+    ).toEqual([
+      awsFinding(
+        "cannot-evaluate",
+        "rule: port range ${var.port} cannot be evaluated against the SQL and replication ports",
+        "use literal from_port and to_port",
+      ),
+    ]);
+  });
+
+  test("the web instances' security group may reach SQL, never the replication endpoint", () => {
+    const replication = region({
+      from_port: 5022,
+      to_port: 5022,
+      referenced_security_group_id: "${aws_security_group.web.id}",
+    });
+    expect(check([replication], [awsConfig])).toEqual([
+      awsFinding(
+        "violation",
+        "rule opens the replication port 5022 to ${aws_security_group.web.id}, which is not a data subnet",
+        REPLICATION_FIX,
+      ),
+    ]);
+  });
+
   test("NSG rules are not read with an AWS config", () => {
     expect(check([azureRule({ destination_port_range: "1433", source_address_prefix: "*" })], [awsConfig])).toEqual([]);
   });
