@@ -85,8 +85,20 @@ describe("what orders the two resources", () => {
     expect(one(resources).map((f) => f.problem)).toEqual([rgProblem()]);
   });
 
+  test("depends_on listing the target inside an expression, as cdktf may write it", () => {
+    expect(
+      one({ ...RG, ...ip({ resource_group_name: "rg-shop-prod-weu", depends_on: ["${azurerm_resource_group.rg}"] }) }),
+    ).toEqual([]);
+  });
+
   test("not a depends_on naming other resources, nor a depends_on that is not a list", () => {
-    for (const dependsOn of [["azurerm_key_vault.kv"], "azurerm_resource_group.rg"]) {
+    for (const dependsOn of [
+      ["azurerm_key_vault.kv"],
+      "azurerm_resource_group.rg",
+      // A longer name that starts with the target's, and the data source of the same name.
+      ["azurerm_resource_group.rg-other"],
+      ["data.azurerm_resource_group.rg"],
+    ]) {
       const findings = one({ ...RG, ...ip({ resource_group_name: "rg-shop-prod-weu", depends_on: dependsOn }) });
       expect(findings.map((f) => [f.kind, f.problem])).toEqual([["violation", rgProblem()]]);
     }

@@ -56,5 +56,14 @@ function ordered(resource: TfResource, target: TfResource): boolean {
   const refs = referencesIn(resource.attrs);
   if (refs.some((r) => r.mode === "resource" && r.type === target.type && r.name === target.name)) return true;
   const dependsOn = resource.attrs.depends_on;
-  return Array.isArray(dependsOn) && dependsOn.some((d) => String(d).includes(`${target.type}.${target.name}`));
+  // cdktf writes depends_on entries as addresses (`azurerm_resource_group.rg`), sometimes inside
+  // `${...}`; a longer name or a data source of the same name is another object.
+  const address = `${target.type}.${target.name}`;
+  return (
+    Array.isArray(dependsOn) &&
+    dependsOn.some((d) => {
+      const entry = String(d).replace(/^\$\{(.*)\}$/, "$1");
+      return entry === address || entry.startsWith(`${address}.`);
+    })
+  );
 }
