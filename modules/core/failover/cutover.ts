@@ -134,7 +134,7 @@ export interface CutoverSettings {
 
 export class CutoverError extends Error {
   constructor(
-    readonly code: "CUT-001" | "CUT-002" | "CUT-003" | "CUT-004",
+    readonly code: "CUT-001" | "CUT-002" | "CUT-003" | "CUT-004" | "CUT-005",
     message: string,
     readonly record?: CutoverRecord,
   ) {
@@ -201,7 +201,24 @@ export class Cutover {
           const message = (error as Error).message;
           if (this.record.switchedAt === undefined) {
             this.log(`${step} failed before the switch: rolling back to the source (${message})`);
-            const rolledBack = await this.rollBack(`${step} failed: ${message}`);
+            let rolledBack: CutoverRecord;
+            try {
+              rolledBack = await this.rollBack(`${step} failed: ${message}`);
+            } catch (rollbackError) {
+              // Nothing writes now: the source may still be frozen. Say so, loudly, with both causes.
+              if (rollbackError instanceof CutoverError && rollbackError.code === "CUT-004") throw rollbackError;
+              const why = (rollbackError as Error).message;
+              await this.a.notifier.notify(
+                "critical",
+                `cutover to ${this.record.target}: ${step} failed and the rollback failed`,
+                `${message}. Rolling back: ${why}. The application may not be able to write: unfreeze the source by hand (RUNBOOK.md, rollback).`,
+              );
+              throw new CutoverError(
+                "CUT-005",
+                `${step} failed (${message}) and the rollback failed (${why}): unfreeze the source by hand`,
+                this.record,
+              );
+            }
             throw new CutoverError("CUT-002", `cutover rolled back: ${step} failed: ${message}`, rolledBack);
           }
           await this.a.notifier.notify(

@@ -245,7 +245,16 @@ describe("cutover: a step whose call does not take effect rolls back before the 
     w.target.catchUpTakes = false;
     w.source.unfreezeTakes = false;
     const error = await failure(w.cutover().run("cutover day"));
-    expect(error.message).toMatch(/the source still refuses writes after unfreezing/);
+    // Both causes, and a code of its own: the application may not be able to write.
+    expect(error).toMatchObject({ code: "CUT-005" });
+    expect(error.message).toMatch(
+      /^\[CUT-005\] catch-up failed \(.+\) and the rollback failed \(.*the source still refuses writes after unfreezing\): unfreeze the source by hand$/,
+    );
+    expect(w.notices.at(-1)).toMatchObject({
+      level: "critical",
+      subject: "cutover to region-1: catch-up failed and the rollback failed",
+    });
+    expect(w.notices.at(-1)!.detail).toMatch(/unfreeze the source by hand \(RUNBOOK\.md, rollback\)\.$/);
     expect(steps(w.journal())).toEqual(["freeze:done", "final-position:done", "catch-up:failed", "unfreeze:failed"]);
     expect(w.journal()!.outcome).toBeUndefined();
     expect(w.journal()!.switchedAt).toBeUndefined();
