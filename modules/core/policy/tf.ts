@@ -27,12 +27,15 @@ export function blocks(value: unknown): Record<string, unknown>[] {
 /** Reads a dotted path through attributes and single nested blocks (`blob_properties.versioning_enabled`). */
 export function read(attrs: Readonly<Record<string, unknown>>, path: string): Read {
   let current: unknown = attrs;
+  let parent = "";
   for (const key of path.split(".")) {
     if (isExpression(current)) return { state: "unresolved", text: current };
     const [block, ...more] = blocks(current);
+    // Repeated blocks are named by their own key: `rule` for two `rule` blocks on `rule.port`.
     if (!block || more.length > 0)
-      return block ? { state: "unresolved", text: `${more.length + 1} ${key} blocks` } : { state: "absent" };
+      return block ? { state: "unresolved", text: `${more.length + 1} ${parent} blocks` } : { state: "absent" };
     current = block[key];
+    parent = key;
     if (current === undefined || current === null) return { state: "absent" };
   }
   if (isExpression(current)) return { state: "unresolved", text: current };

@@ -130,14 +130,18 @@ describe("read", () => {
     expect(read({ network_rules: "Deny" }, "network_rules.default_action")).toEqual({ state: "absent" });
   });
 
-  test("a repeated block on the path cannot be read as one value: unresolved, naming how many blocks", () => {
+  test("a repeated block on the path cannot be read as one value: unresolved, naming the block and how many", () => {
     expect(read({ rule: [{ port: 1 }, { port: 2 }] }, "rule.port")).toEqual({
       state: "unresolved",
-      text: "2 port blocks",
+      text: "2 rule blocks",
     });
     expect(read({ rule: [{ port: 1 }, { port: 2 }, { port: 3 }] }, "rule.port")).toEqual({
       state: "unresolved",
-      text: "3 port blocks",
+      text: "3 rule blocks",
+    });
+    expect(read({ site: { rule: [{ port: 1 }, { port: 2 }] } }, "site.rule.port")).toEqual({
+      state: "unresolved",
+      text: "2 rule blocks",
     });
   });
 
