@@ -1,5 +1,5 @@
 import type { EnvironmentConfig } from "../config/schema";
-import { SUPPRESSIONS_KEY, type Suppression } from "./suppress";
+import { MIN_REASON_LENGTH, SUPPRESSIONS_KEY, type Suppression } from "./suppress";
 import type {
   EnvironmentView,
   Finding,
@@ -104,7 +104,7 @@ export function evaluate(
       const add = (kind: FindingKind) => (target: FindingTarget, problem: string, fix: string) => {
         const suppression =
           "suppressions" in target
-            ? target.suppressions.find((s) => s.ruleId === rule.id && s.reason.trim() !== "")
+            ? target.suppressions.find((s) => s.ruleId === rule.id && s.reason.trim().length >= MIN_REASON_LENGTH)
             : undefined;
         findings.push({
           ruleId: rule.id,
@@ -136,7 +136,9 @@ export function evaluate(
             ? `suppresses "${s.ruleId}", which is not a rule of the policy pack`
             : s.reason.trim() === ""
               ? `suppresses ${s.ruleId} without a reason`
-              : undefined;
+              : s.reason.trim().length < MIN_REASON_LENGTH
+                ? `suppresses ${s.ruleId} with the reason "${s.reason.trim()}", shorter than ${MIN_REASON_LENGTH} characters: say why the rule does not apply here`
+                : undefined;
         if (!problem) {
           const used = findings.some(
             (f) => f.ruleId === s.ruleId && f.stack === resource.stack && f.address === resource.address,

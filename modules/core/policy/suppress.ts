@@ -9,6 +9,9 @@ export interface Suppression {
 /** The key under the resource's `//` (comment) block where suppressions are written. */
 export const SUPPRESSIONS_KEY = "policySuppressions";
 
+/** A reason must say why the rule does not apply: this many characters at least. */
+export const MIN_REASON_LENGTH = 20;
+
 const recorded = new WeakMap<TerraformResource, Suppression[]>();
 
 /**
@@ -21,7 +24,7 @@ export function suppressRule(resource: TerraformResource, ruleId: string, reason
   if (!/^[A-Z]+-[A-Z0-9]+-\d{3}$/.test(ruleId)) {
     throw new Error(`suppressRule(${resource.node.path}): "${ruleId}" is not a rule ID such as AZ-NET-001`);
   }
-  if (reason.trim().length < 20) {
+  if (reason.trim().length < MIN_REASON_LENGTH) {
     throw new Error(
       `suppressRule(${resource.node.path}, ${ruleId}): the reason must say why the rule does not apply (at least 20 characters)`,
     );

@@ -371,10 +371,22 @@ describe("evaluate: suppressions", () => {
     ]);
   });
 
-  test("any non-blank reason is kept as written; the engine does not apply suppressRule's minimum length", () => {
-    expect(run(suppressed({}, [{ ruleId: "AZ-TST-001", reason: "lab" }])).map((f) => f.suppressedBecause)).toEqual([
-      "lab",
+  test("a reason written straight into the JSON needs 20 characters too, as suppressRule demands", () => {
+    // 19 characters: not a reason; the finding stands and the suppression is invalid.
+    const short = "only for the lab!!!";
+    expect(short).toHaveLength(19);
+    expect(run(suppressed({}, [{ ruleId: "AZ-TST-001", reason: short }])).map((f) => [f.kind, f.problem])).toEqual([
+      ["violation", "kv is bad"],
+      [
+        "invalid-suppression",
+        'suppresses AZ-TST-001 with the reason "only for the lab!!!", shorter than 20 characters: say why the rule does not apply here',
+      ],
     ]);
+    // 20 characters, blanks around it not counted: a reason.
+    const enough = "only for the lab!!!!";
+    expect(
+      run(suppressed({}, [{ ruleId: "AZ-TST-001", reason: `  ${enough}  ` }])).map((f) => f.suppressedBecause),
+    ).toEqual([`  ${enough}  `]);
   });
 
   test("a suppression of another rule does not cover the finding, and is itself unused", () => {
