@@ -357,6 +357,32 @@ describe("readableSecretArns", () => {
     ).toEqual(["${aws_secretsmanager_secret.db.arn}", "arn:aws:secretsmanager:us-east-1:1:secret:x", "*"]);
   });
 
+  test("an action pattern that covers GetSecretValue counts: IAM matches with * and ?, in any letter case", () => {
+    const readers = [
+      "secretsmanager:*",
+      "secretsmanager:Get*",
+      "*",
+      "SecretsManager:getsecretvalue",
+      "secretsmanager:GetSecret?alue",
+    ];
+    for (const action of readers)
+      expect([
+        action,
+        readableSecretArns(policy({ Statement: [{ Effect: "Allow", Action: action, Resource: "arn:s" }] })),
+      ]).toEqual([action, ["arn:s"]]);
+    for (const action of [
+      "secretsmanager:List*",
+      "secretsmanager:GetSecretValueX",
+      "secretsmanager:Get",
+      "kms:*",
+      "secretsmanager.GetSecretValue",
+    ])
+      expect([
+        action,
+        readableSecretArns(policy({ Statement: [{ Effect: "Allow", Action: action, Resource: "arn:s" }] })),
+      ]).toEqual([action, []]);
+  });
+
   test("Deny statements, other actions and resources that are not text are left out", () => {
     expect(
       readableSecretArns(

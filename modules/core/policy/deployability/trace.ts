@@ -80,6 +80,19 @@ export function rolePolicies(env: EnvironmentView, role: TfResource): TfResource
     .filter((p) => referencedResources(env, p.stack, p.attrs.role).some((r) => r.resource === role));
 }
 
+/**
+ * Whether an IAM action pattern covers secretsmanager:GetSecretValue: IAM matches actions
+ * case-insensitively, with `*` for any characters and `?` for one.
+ */
+function grantsGetSecretValue(action: unknown): boolean {
+  if (typeof action !== "string") return false;
+  const pattern = action
+    .replace(/[.+^${}()|[\]\\]/g, "\\$&")
+    .replace(/\*/g, ".*")
+    .replace(/\?/g, ".");
+  return new RegExp(`^${pattern}$`, "i").test("secretsmanager:GetSecretValue");
+}
+
 /** Secret ARNs (as expressions) a policy document allows secretsmanager:GetSecretValue on. */
 export function readableSecretArns(policy: TfResource): string[] {
   const text = policy.attrs.policy;
@@ -91,6 +104,6 @@ export function readableSecretArns(policy: TfResource): string[] {
     return [];
   }
   return (document.Statement ?? [])
-    .filter((s) => s.Effect === "Allow" && asList(s.Action).includes("secretsmanager:GetSecretValue"))
+    .filter((s) => s.Effect === "Allow" && asList(s.Action).some(grantsGetSecretValue))
     .flatMap((s) => asList(s.Resource).filter((r): r is string => typeof r === "string"));
 }
