@@ -63,15 +63,17 @@ describe("dataPlaneAvailable", () => {
     expect(of(provider({ features: { storage: { data_plane_available: false } } }))).toBe(false);
   });
 
-  test("any azurerm provider configuration of the stack that turns polling off counts", () => {
-    expect(
-      of(
-        provider([
-          { features: [{}] },
-          { alias: "backup", features: [{ storage: [{}] }, { storage: [{ data_plane_available: false }] }] },
-        ]),
-      ),
-    ).toBe(false);
+  test("an account's own provider configuration decides: the default one, or the alias it names", () => {
+    const providers = provider([
+      { features: [{}] },
+      { alias: "backup", features: [{ storage: [{}] }, { storage: [{ data_plane_available: false }] }] },
+    ]);
+    const view = indexStack(stack("prod-region-1", {}, providers));
+    // An account on the default provider is still polled, though another configuration is not.
+    expect(dataPlaneAvailable(view)).toBe(true);
+    expect(dataPlaneAvailable(view, "azurerm.backup")).toBe(false);
+    expect(dataPlaneAvailable(view, "azurerm.other")).toBe(true);
+    expect(dataPlaneAvailable(view, "${azurerm.backup}")).toBe(true);
   });
 });
 
@@ -135,15 +137,19 @@ describe("DEP-001", () => {
   });
 
   test("a firewall that allows by default, is not set, or is not a literal Deny is not checked", () => {
-    for (const networkRules of [
-      { default_action: "Allow" },
-      undefined,
-      {},
-      { default_action: "deny" },
-      { default_action: "${var.action}" },
-    ]) {
+    for (const networkRules of [{ default_action: "Allow" }, undefined, {}, { default_action: "deny" }]) {
       expect(one(networkRules)).toEqual([]);
     }
+  });
+
+  test("a default action given as an expression cannot be evaluated: nothing passes silently", () => {
+    expect(one({ default_action: "${var.action}" }).map((f) => [f.kind, f.problem, f.fix])).toEqual([
+      [
+        "cannot-evaluate",
+        "network_rules.default_action is ${var.action}: whether the firewall denies the runner while the provider polls the data plane cannot be checked",
+        "set network_rules.default_action as a literal",
+      ],
+    ]);
   });
 
   test("polling is decided per stack: the same account passes where the provider turns it off", () => {

@@ -1,6 +1,7 @@
 import { contains, parseCidr, type Cidr } from "../../cidr";
 import { blocks, read } from "../tf";
 import type { Rule, StackView } from "../types";
+import { shorten } from "../rules/helpers";
 import { asList } from "./trace";
 
 /**
@@ -10,8 +11,11 @@ import { asList } from "./trace";
  * firewall denies the runner that applies Terraform therefore fails the first apply (and every
  * plan after it).
  */
-export function dataPlaneAvailable(stack: StackView): boolean {
+export function dataPlaneAvailable(stack: StackView, providerRef?: unknown): boolean {
+  // A resource names its provider as "azurerm.<alias>"; without one it uses the block without alias.
+  const alias = typeof providerRef === "string" ? /^azurerm\.(.+)$/.exec(providerRef)?.[1] : undefined;
   for (const provider of asList((stack.json.provider as Record<string, unknown> | undefined)?.azurerm)) {
+    if (((provider as Record<string, unknown>).alias ?? undefined) !== alias) continue;
     for (const features of blocks((provider as Record<string, unknown>).features)) {
       for (const storage of blocks(features.storage)) {
         if (storage.data_plane_available === false || storage.data_plane_available === "false") return false;
@@ -34,10 +38,18 @@ export const rule: Rule = {
       .map((r) => parseCidr(r))
       .filter((c): c is Cidr => typeof c !== "string");
     for (const stack of env.stacks) {
-      const polled = dataPlaneAvailable(stack);
       for (const account of stack.ofType("azurerm_storage_account")) {
+        if (!dataPlaneAvailable(stack, account.attrs.provider)) continue;
         const action = read(account.attrs, "network_rules.default_action");
-        if (action.state !== "known" || action.value !== "Deny" || !polled) continue;
+        if (action.state === "unresolved") {
+          report.cannotEvaluate(
+            account,
+            `network_rules.default_action is ${shorten(action.text)}: whether the firewall denies the runner while the provider polls the data plane cannot be checked`,
+            "set network_rules.default_action as a literal",
+          );
+          continue;
+        }
+        if (action.state !== "known" || action.value !== "Deny") continue;
         const rules = asList(blocks(account.attrs.network_rules)[0]?.ip_rules)
           .map((r) => parseCidr(String(r).includes("/") ? String(r) : `${String(r)}/32`))
           .filter((c): c is Cidr => typeof c !== "string");
