@@ -1,6 +1,6 @@
 import { rangeIncludes, referencedResource, referencedResources, refersTo } from "../tf";
 import type { Rule, TfResource } from "../types";
-import { awsIngress, awsPortRange } from "./helpers";
+import { awsIngress, awsPortRange, shorten } from "./helpers";
 
 /** A web instance that accepts HTTP from anything but its load balancer bypasses it (and the probes). */
 export const rule: Rule = {
@@ -45,7 +45,15 @@ export const rule: Rule = {
         }
         for (const rule of ingress.filter((r) => belongsTo(r.group, r.resource, group, env))) {
           const range = awsPortRange(rule);
-          if (!range.ok || ![80, 443].some((p) => rangeIncludes(range.value, p))) continue;
+          if (!range.ok) {
+            report.cannotEvaluate(
+              rule.resource,
+              `${rule.label} of the web security group: port range ${shorten(range.text)} cannot be evaluated`,
+              "use literal from_port and to_port",
+            );
+            continue;
+          }
+          if (![80, 443].some((p) => rangeIncludes(range.value, p))) continue;
           if (rule.cidrs.length > 0) {
             report.violation(
               rule.resource,

@@ -324,6 +324,28 @@ describe("which ports count", () => {
     expect(check(stacks)).toEqual([]);
   });
 
+  test("a port range given as an expression cannot be evaluated, instead of passing unseen", () => {
+    const stacks = [
+      stack(
+        "prod-region-1",
+        region({
+          aws_vpc_security_group_ingress_rule: {
+            r: modern({ from_port: "${var.port}", to_port: "${var.port}", cidr_ipv4: "10.0.0.0/8" }),
+          },
+        }),
+      ),
+    ];
+    expect(check(stacks)).toEqual([
+      finding(
+        "cannot-evaluate",
+        "prod-region-1",
+        "aws_vpc_security_group_ingress_rule.r",
+        "rule of the web security group: port range ${var.port} cannot be evaluated",
+        "use literal from_port and to_port",
+      ),
+    ]);
+  });
+
   test("a rule with only from_port opens that one port", () => {
     const stacks = [
       stack(
