@@ -24,6 +24,10 @@ module.exports = {
   )
     // A leading "!" excludes; Jest replaces <rootDir> only at the start of a pattern.
     .map((glob) => (glob.startsWith("!") ? `!${__dirname}/${glob.slice(1)}` : `<rootDir>/${glob}`)),
+  // Stryker runs only the spec files related to the mutated file (findRelatedTests). Jest can
+  // relate a spec to a file only through files it knows: with the sources among the roots, a
+  // spec that reaches a rule through pack.ts and rules/index.ts counts too.
+  roots: ["<rootDir>/__tests__", "<rootDir>/modules", "<rootDir>/scripts"],
   globalSetup: "<rootDir>/scripts/mutate/jest-global-setup.cjs",
   globalTeardown: undefined,
   // Stryker runs one Jest per worker; Jest's own workers would only compete for the 2 cores.
