@@ -124,6 +124,12 @@ describe("what AWS-LB-003 looks at", () => {
     expect(check(stacks)).toEqual([]);
   });
 
+  test("a listener without a protocol (HTTP, the provider default for an ALB) needs no ssl_policy", () => {
+    const { protocol: _omitted, ...noProtocol } = listener("HTTPS");
+    const stacks = [stack("prod-region-1", { aws_lb_listener: { plain: noProtocol } })];
+    expect(check(stacks)).toEqual([]);
+  });
+
   test("every secure listener of every stack is reported on its own, with its environment", () => {
     const stacks = [
       stack("prod-region-1", {

@@ -254,6 +254,92 @@ describe("roles and scopes that must not slip through", () => {
     expect(evaluate(stacks, [rule], [azureConfig])).toEqual([broad("Contributor")]);
   });
 
+  test("a role read from an azurerm_role_definition whose own name is a token cannot be evaluated", () => {
+    const stacks = [
+      stack(
+        "prod-dr-runbook",
+        {
+          azurerm_role_assignment: {
+            runbook: {
+              principal_id: "${azurerm_automation_account.runbooks.identity[0].principal_id}",
+              role_definition_id: "${data.azurerm_role_definition.chosen.id}",
+              scope: SUBSCRIPTION,
+            },
+          },
+        },
+        { data: { azurerm_role_definition: { chosen: { name: "${var.role_name}" } } } },
+      ),
+    ];
+    expect(evaluate(stacks, [rule], [azureConfig])).toEqual([
+      finding(
+        "cannot-evaluate",
+        "the role ${data.azurerm_role_definition.chosen.id} cannot be resolved to a role name or built-in ID",
+        "name the role literally (role_definition_name) or read it from an azurerm_role_definition",
+      ),
+    ]);
+  });
+
+  test("only an azurerm_role_definition names a role: a name read from another resource cannot be evaluated, even a role's name", () => {
+    const stacks = [
+      stack("prod-dr-runbook", {
+        azurerm_role_assignment: { runbook: byName("${azurerm_resource_group.owner.name}", SUBSCRIPTION) },
+        azurerm_resource_group: { owner: { name: "Owner", location: "westeurope" } },
+      }),
+    ];
+    expect(evaluate(stacks, [rule], [azureConfig])).toEqual([
+      finding(
+        "cannot-evaluate",
+        "the role ${azurerm_resource_group.owner.name} cannot be resolved to a role name or built-in ID",
+        "name the role literally (role_definition_name) or read it from an azurerm_role_definition",
+      ),
+    ]);
+  });
+
+  test("an assignment that names no role is left to Terraform, which refuses it: no finding", () => {
+    expect(
+      run({ principal_id: "${azurerm_automation_account.runbooks.identity[0].principal_id}", scope: SUBSCRIPTION }),
+    ).toEqual([]);
+  });
+
+  test("a broad role without a scope is left to Terraform, which refuses it: no finding", () => {
+    expect(
+      run({
+        principal_id: "${azurerm_automation_account.runbooks.identity[0].principal_id}",
+        role_definition_name: "Owner",
+      }),
+    ).toEqual([]);
+  });
+
+  test("a resource-group scope handed over from another stack is followed through its remote-state output, and passes", () => {
+    const stacks = [
+      stack(
+        "prod-networking",
+        { azurerm_resource_group: { app: { name: "rg-prod-weu", location: "westeurope" } } },
+        { output: { rg: { value: "${azurerm_resource_group.app.id}" } } },
+      ),
+      stack("prod-dr-runbook", {
+        azurerm_role_assignment: {
+          runbook: byName(
+            "Owner",
+            "${data.terraform_remote_state.cross-stack-reference-input-prod-networking.outputs.rg}",
+          ),
+        },
+      }),
+    ];
+    expect(evaluate(stacks, [rule], [azureConfig])).toEqual([]);
+  });
+
+  test("a scope from another stack that cannot be followed (no such stack or output) cannot be evaluated, quoting the scope", () => {
+    const scope = "${data.terraform_remote_state.cross-stack-reference-input-prod-missing.outputs.rg}";
+    expect(run(byName("Contributor", scope))).toEqual([
+      finding(
+        "cannot-evaluate",
+        `scope ${scope} cannot be resolved to a resource`,
+        "set the scope to a resource group or resource id",
+      ),
+    ]);
+  });
+
   test("a resource-group path with a token in it is narrower than a subscription, and passes", () => {
     expect(run(byName("Owner", "/subscriptions/${var.subscription}/resourceGroups/rg-prod-weu"))).toEqual([]);
     expect(run(byName("Owner", "/subscriptions/${var.subscription}"))).toEqual([broad("Owner")]);

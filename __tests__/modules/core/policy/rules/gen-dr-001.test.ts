@@ -584,6 +584,21 @@ describe("AWS instances and volumes", () => {
     expect(check(regions(owned("a"), owned("b")))).toEqual([]);
   });
 
+  test("managed aws_ami resources under different names are different images, whatever their attributes", () => {
+    const owned = (name: string) => ({
+      aws_instance: { web: { instance_type: "m6i.large", ami: `\${aws_ami.${name}.id}` } },
+      aws_ami: { [name]: { name: "golden", virtualization_type: "hvm" } },
+    });
+    expect(check(regions(owned("web"), owned("golden")))).toEqual([
+      violation(
+        "prod-region-2",
+        "aws_instance",
+        "prod-region-2/web",
+        "prod-region-2 differs from prod-region-1 in aws_instance: 1 x m6i.large ami(${aws_ami.golden.id}) versus 1 x m6i.large ami(${aws_ami.web.id})",
+      ),
+    ]);
+  });
+
   describe("AMI copies from the images stack", () => {
     const imagesStack = (sources: Record<string, unknown>, more: Partial<TerraformJson> = {}) =>
       stack(

@@ -654,6 +654,23 @@ describe("probe settings the policy cannot read", () => {
     ]);
   });
 
+  test("a Route 53 health check that cannot be read is reported on itself; the readable one is still checked", () => {
+    const stacks = [
+      stack("prod-global-lb", {
+        aws_route53_health_check: { token: healthCheck("${var.interval}", 3), use1: healthCheck(30, 3) },
+        aws_route53_record: { use1: latencyRecord(60, "use1") },
+      }),
+    ];
+    expect(check(stacks, [aws(route53(30, 3, 60))])).toEqual([
+      {
+        kind: "cannot-evaluate",
+        stack: "prod-global-lb",
+        address: "aws_route53_health_check.token",
+        problem: `request_interval is \${var.interval}: ${UNCHECKABLE}`,
+      },
+    ]);
+  });
+
   test("a long cross-stack reference is shown shortened to 87 characters and '...'", () => {
     // ${data.terraform_remote_state.          30 characters
     // cross-stack-reference-input-            28 -> 58

@@ -508,6 +508,65 @@ describe("AWS", () => {
     ]);
   });
 
+  test("an unreadable port from a security group alone (no CIDR) is this rule's to report too", () => {
+    const stacks = [
+      region({
+        from_port: "${var.port}",
+        to_port: "${var.port}",
+        referenced_security_group_id: "${aws_security_group.web.id}",
+      }),
+    ];
+    expect(check(stacks, [awsConfig])).toEqual([
+      awsFinding(
+        "cannot-evaluate",
+        "rule: port range ${var.port} cannot be evaluated against the SQL and replication ports",
+        "use literal from_port and to_port",
+      ),
+    ]);
+  });
+
+  test("an unreadable port open to the internet among private blocks is left to AWS-NET-001", () => {
+    const stacks = [
+      stack("prod-region-1", {
+        ...webTier,
+        aws_security_group_rule: {
+          sql: {
+            type: "ingress",
+            protocol: "tcp",
+            from_port: "${var.port}",
+            to_port: "${var.port}",
+            cidr_blocks: ["10.0.0.0/8", "0.0.0.0/0"],
+          },
+        },
+      }),
+    ];
+    expect(check(stacks, [awsConfig])).toEqual([]);
+    expect(evaluate(stacks, [rule, awsNet001], [awsConfig]).map((f) => [f.ruleId, f.kind, f.address])).toEqual([
+      ["AWS-NET-001", "cannot-evaluate", "aws_security_group_rule.sql"],
+    ]);
+  });
+
+  test("every instance registered in a target group is web tier: each one's security group may reach SQL", () => {
+    const stacks = [
+      stack("prod-region-1", {
+        aws_security_group: { web_a: { name: "web-a" }, web_b: { name: "web-b" }, sql: { name: "sql" } },
+        aws_instance: {
+          web_a: { instance_type: "m6i.large", vpc_security_group_ids: ["${aws_security_group.web_a.id}"] },
+          web_b: { instance_type: "m6i.large", vpc_security_group_ids: ["${aws_security_group.web_b.id}"] },
+        },
+        aws_lb_target_group_attachment: {
+          web_a: { target_group_arn: "${aws_lb_target_group.web.arn}", target_id: "${aws_instance.web_a.id}" },
+          web_b: { target_group_arn: "${aws_lb_target_group.web.arn}", target_id: "${aws_instance.web_b.id}" },
+        },
+        aws_vpc_security_group_ingress_rule: {
+          from_a: ingress({ referenced_security_group_id: "${aws_security_group.web_a.id}" }),
+          from_b: ingress({ referenced_security_group_id: "${aws_security_group.web_b.id}" }),
+        },
+      }),
+    ];
+    expect(check(stacks, [awsConfig])).toEqual([]);
+  });
+
   test("the web instances' security group may reach SQL, never the replication endpoint", () => {
     const replication = region({
       from_port: 5022,

@@ -105,6 +105,18 @@ describe("which fields GEN-SEC-001 reads", () => {
     expect(check(stacks)).toEqual([literal("azurerm_virtual_machine_extension.ext", "settings")]);
   });
 
+  test("a null field, or nulls, numbers and booleans inside extension settings, hold no text and pass", () => {
+    const stacks = [
+      stack("prod-region-1", {
+        aws_instance: { web: { user_data: null } },
+        azurerm_virtual_machine_extension: {
+          ext: { settings: { commandToExecute: null, timeout: 600, skipDos2Unix: true, fileUris: [null] } },
+        },
+      }),
+    ];
+    expect(check(stacks)).toEqual([]);
+  });
+
   test("clean bootstrap data passes: scripts that fetch the secret at boot, host names, vault URIs", () => {
     const stacks = [
       ...userData(
@@ -178,6 +190,17 @@ describe("references to secret values", () => {
         "violation",
         "aws_instance.web",
         "user_data embeds random_password.admin.result (prod-region-1), a secret: it lands in the VM model, the metadata service and the state",
+        REFERENCE_FIX,
+      ),
+    ]);
+  });
+
+  test("every index step before the attribute is skipped, not only the first: the attribute read is judged", () => {
+    expect(check(userData('${random_password.admin[0]["sql"].result}'))).toEqual([
+      finding(
+        "violation",
+        "aws_instance.web",
+        'user_data embeds random_password.admin[0]["sql"].result, a secret',
         REFERENCE_FIX,
       ),
     ]);
@@ -279,6 +302,17 @@ describe("references to secret values", () => {
     expect(check(stacks)).toEqual([
       cannot("aws_instance.gone", "cross-stack-reference-input-prod-missing.outputs.sql-password"),
       cannot("aws_instance.two", "cross-stack-reference-input-prod-networking.outputs.two"),
+    ]);
+  });
+
+  test("a counted remote-state data source that cannot be followed is named with its instance key", () => {
+    expect(check(userData("${data.terraform_remote_state.shared[0].outputs.admin_password}"))).toEqual([
+      finding(
+        "cannot-evaluate",
+        "aws_instance.web",
+        "user_data uses terraform_remote_state.shared[0].outputs.admin_password, which cannot be followed to its source",
+        "pass only non-secret values (host names, vault URIs) into bootstrap data",
+      ),
     ]);
   });
 
