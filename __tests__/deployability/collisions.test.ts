@@ -92,6 +92,23 @@ describe("globalNameCollisions", () => {
     ).toEqual(["b1", "b2"]);
   });
 
+  test("a stack without managed resources (only data sources or a backend) creates nothing and hides no collision", () => {
+    expect(
+      globalNameCollisions([
+        { name: "prod-bootstrap", json: { terraform: { backend: { local: {} } } } },
+        { name: "prod-lookup", json: { data: { azurerm_resource_group: { rg: { name: "rg-shared" } } } } },
+        stack("prod-a", { azurerm_resource_group: { rg: { name: "rg-shared" } } }),
+        stack("staging-a", { azurerm_resource_group: { rg: { name: "rg-shared" } } }),
+      ]),
+    ).toEqual([
+      {
+        type: "azurerm_resource_group",
+        name: "rg-shared",
+        creators: ["prod-a azurerm_resource_group.rg", "staging-a azurerm_resource_group.rg"],
+      },
+    ]);
+  });
+
   test("no stacks, no collisions", () => {
     expect(globalNameCollisions([])).toEqual([]);
     expect(globalNameCollisions([stack("prod-a")])).toEqual([]);

@@ -75,6 +75,18 @@ describe("dataPlaneAvailable", () => {
     expect(dataPlaneAvailable(view, "azurerm.other")).toBe(true);
     expect(dataPlaneAvailable(view, "${azurerm.backup}")).toBe(true);
   });
+
+  test("only a reference that is exactly azurerm.<alias> names an alias; anything else uses the default configuration", () => {
+    const providers = provider([
+      { features: [{}] },
+      { alias: "backup", features: [{ storage: [{ data_plane_available: false }] }] },
+    ]);
+    const view = indexStack(stack("prod-region-1", {}, providers));
+    // Another provider whose local name ends in "azurerm", the alias followed by a second line, and a list.
+    for (const providerRef of ["myazurerm.backup", "azurerm.backup\nazurerm.other", ["azurerm.backup"]]) {
+      expect([providerRef, dataPlaneAvailable(view, providerRef)]).toEqual([providerRef, true]);
+    }
+  });
 });
 
 describe("DEP-001", () => {
@@ -131,9 +143,19 @@ describe("DEP-001", () => {
         (f) => f.problem,
       ),
     ).toEqual([PROBLEM]);
-    expect(
-      evaluate([stack("dev-region-1", account(deny(["0.0.0.0/0"])), polling)], [rule], []).map((f) => f.stack),
-    ).toEqual(["dev-region-1"]);
+    expect(evaluate([stack("dev-region-1", account(deny(["0.0.0.0/0"])), polling)], [rule], [])).toStrictEqual([
+      {
+        ruleId: "DEP-001",
+        kind: "violation",
+        severity: "critical",
+        environment: undefined,
+        stack: "dev-region-1",
+        address: "azurerm_storage_account.sa",
+        constructPath: "dev-region-1/sa",
+        problem: PROBLEM,
+        fix: FIX,
+      },
+    ]);
   });
 
   test("a firewall that allows by default, is not set, or is not a literal Deny is not checked", () => {

@@ -328,9 +328,17 @@ describe("AWS: an instance whose role may read a secret", () => {
       { service_name: "com.amazonaws.us-east-1.secretsmanager-fips" },
       { service_name: undefined },
       { vpc_id: "${aws_vpc.other.id}" },
+      // A VPC given by its ID is not known to be the instance's.
+      { vpc_id: "vpc-0123456789abcdef0" },
     ]) {
       expect(run([networking({ sm: endpoint(attrs) }), region()], none)).toStrictEqual([VIOLATION]);
     }
+  });
+
+  test("an endpoint whose vpc_id names the instance's VPC among other references counts", () => {
+    expect(
+      run([networking({ sm: endpoint({ vpc_id: "${coalesce(aws_vpc.vpc.id, aws_vpc.other.id)}" }) }), region()], none),
+    ).toEqual([]);
   });
 
   test("one good endpoint among others is enough", () => {
@@ -348,7 +356,8 @@ describe("AWS: an instance whose role may read a secret", () => {
   });
 
   test("without an AWS config there is no egress to rely on: the instance is checked", () => {
-    expect(run([networking({}), region()], undefined).map((f) => f.problem)).toEqual([VIOLATION.problem]);
+    // No config at all (run's default would supply the Azure one).
+    expect(evaluate([networking({}), region()], [rule], [])).toStrictEqual([{ ...VIOLATION, environment: undefined }]);
     expect(run([networking({}), region()], azure).map((f) => f.problem)).toEqual([VIOLATION.problem]);
   });
 

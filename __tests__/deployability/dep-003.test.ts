@@ -48,6 +48,28 @@ test("the fix names the target's type without its provider prefix", () => {
   ]);
 });
 
+test("the fix drops only a leading provider prefix of letters: a type whose provider name has a digit is named whole", () => {
+  expect(
+    one({
+      auth0_resource_server: { api: { name: "shop-api" } },
+      auth0_client_grant: { web: { resource_server_name: "shop-api" } },
+    }),
+  ).toStrictEqual([
+    {
+      ruleId: "DEP-003",
+      kind: "violation",
+      severity: "high",
+      environment: "prod",
+      stack: "prod-region-1",
+      address: "auth0_client_grant.web",
+      constructPath: "prod-region-1/web",
+      problem:
+        'resource_server_name is the literal "shop-api", the name of auth0_resource_server.api in the same stack, with no reference to it and no depends_on: Terraform may create this first and the apply fails',
+      fix: "refer to the resource (for example auth0_resource_server.name) or add it to dependsOn",
+    },
+  ]);
+});
+
 describe("what orders the two resources", () => {
   test("a reference to the target anywhere in the arguments", () => {
     expect(
@@ -91,6 +113,19 @@ describe("what orders the two resources", () => {
     ).toEqual([]);
   });
 
+  test("depends_on naming an attribute of the target counts as naming the target", () => {
+    expect(
+      one({ ...RG, ...ip({ resource_group_name: "rg-shop-prod-weu", depends_on: ["azurerm_resource_group.rg.id"] }) }),
+    ).toEqual([]);
+  });
+
+  test("a depends_on entry is unwrapped only when the whole entry is one expression", () => {
+    for (const entry of ["azurerm_resource_group.${rg}", "${azurerm_resource_group}.rg"]) {
+      const findings = one({ ...RG, ...ip({ resource_group_name: "rg-shop-prod-weu", depends_on: [entry] }) });
+      expect([entry, findings.map((f) => [f.kind, f.problem])]).toEqual([entry, [["violation", rgProblem()]]]);
+    }
+  });
+
   test("not a depends_on naming other resources, nor a depends_on that is not a list", () => {
     for (const dependsOn of [
       ["azurerm_key_vault.kv"],
@@ -113,6 +148,12 @@ describe("which arguments and resources are compared", () => {
   test("only arguments ending in _name; a value that is not text is no name", () => {
     expect(
       one({ ...RG, ...ip({ resource_group: "rg-shop-prod-weu", resource_group_name: ["rg-shop-prod-weu"] }) }),
+    ).toEqual([]);
+  });
+
+  test("the suffix is _name exactly: resource_group-name or resource_groupsname is another argument", () => {
+    expect(
+      one({ ...RG, ...ip({ "resource_group-name": "rg-shop-prod-weu", resource_groupsname: "rg-shop-prod-weu" }) }),
     ).toEqual([]);
   });
 

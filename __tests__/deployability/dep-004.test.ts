@@ -210,12 +210,29 @@ describe("Azure", () => {
     expect(run([networking, region(1, APP), region(2, OTHER, { scope: "/subscriptions/x" })])).toEqual([]);
   });
 
+  test("a role whose scope cannot be followed reads no secret, not even one whose vault cannot be followed either", () => {
+    const outside = "/subscriptions/x/resourceGroups/rg-shared/providers/Microsoft.KeyVault/vaults/kvshared";
+    const region2 = region(2, APP, {
+      scope: outside,
+      more: { azurerm_key_vault_secret: { shared: { key_vault_id: outside, value: OTHER } } },
+    });
+    expect(run([networking, region(1, APP), region2])).toEqual([]);
+  });
+
   test("with an AWS config, Azure role assignments are not read", () => {
     expect(run([networking, region(1, APP), region(2, OTHER)], aws)).toEqual([]);
   });
 
   test("without a config, Azure role assignments are read", () => {
-    expect(run([networking, region(1, APP), region(2, OTHER)], undefined)).toHaveLength(2);
+    // No config at all (run's default would supply the Azure one).
+    const problem =
+      "the web tier's credentials come from 2 generated passwords (random_password.app (prod-networking), random_password.other (prod-networking)): web servers of some region send a password the primary does not know";
+    const fix =
+      "generate the application login once per environment (networking stack) and store that one value in every region";
+    expect(evaluate([networking, region(1, APP), region(2, OTHER)], [rule], [])).toStrictEqual([
+      { ...finding("prod-region-1", "azurerm_role_assignment.reader", problem, fix), environment: undefined },
+      { ...finding("prod-region-2", "azurerm_role_assignment.reader", problem, fix), environment: undefined },
+    ]);
   });
 
   test("with an Azure config, AWS secrets of the admin user are no admin credential", () => {
@@ -367,6 +384,33 @@ describe("AWS", () => {
       "prod-region-1 aws_iam_role_policy.read: the web tier reads aws_secretsmanager_secret.db (prod-region-1), whose value combines 2 generated passwords",
       "prod-region-1 aws_iam_role_policy.read: the web tier's credentials come from 2 generated passwords (random_password.extra (prod-region-1), random_password.app (prod-networking)): web servers of some region send a password the primary does not know",
     ]);
+  });
+
+  test("a version whose secret_id names the secret among other references is the secret's; one of a secret outside these stacks is not", () => {
+    const among = region(1, [DB], {
+      more: {
+        aws_secretsmanager_secret_version: {
+          db: {
+            secret_id: "${coalesce(aws_secretsmanager_secret.db.id, aws_secretsmanager_secret.admin.id)}",
+            secret_string: remote("prod-networking", "app"),
+          },
+        },
+      },
+    });
+    expect(run([networking, among], aws)).toEqual([]);
+    const outside = region(1, [DB], {
+      more: {
+        aws_secretsmanager_secret_version: {
+          db: { secret_id: "${aws_secretsmanager_secret.db.id}", secret_string: remote("prod-networking", "app") },
+          legacy: {
+            secret_id: "arn:aws:secretsmanager:us-east-1:1:secret:legacy",
+            secret_string: "${random_password.extra.result}",
+          },
+        },
+        random_password: { extra: {} },
+      },
+    });
+    expect(run([networking, outside], aws)).toEqual([]);
   });
 
   test("two versions holding the same password are one origin", () => {

@@ -196,6 +196,20 @@ describe("scopeVault", () => {
   });
 });
 
+describe("scopeVault of other vault objects", () => {
+  test("a key or certificate in a vault is no vault: only a vault or one of its secrets is followed", () => {
+    const view = env(
+      stack("prod-region-1", {
+        azurerm_key_vault: { vault: { name: "kv" } },
+        azurerm_key_vault_key: { cmk: { key_vault_id: "${azurerm_key_vault.vault.id}" } },
+        azurerm_key_vault_certificate: { tls: { key_vault_id: "${azurerm_key_vault.vault.id}" } },
+      }),
+    );
+    expect(scopeVault(view, "prod-region-1", "${azurerm_key_vault_key.cmk.resource_versionless_id}")).toBeUndefined();
+    expect(scopeVault(view, "prod-region-1", "${azurerm_key_vault_certificate.tls.id}")).toBeUndefined();
+  });
+});
+
 describe("isVaultDataRole", () => {
   test.each([
     "Key Vault Administrator",
@@ -327,6 +341,22 @@ describe("instanceRole and rolePolicies", () => {
   });
 });
 
+describe("rolePolicies with several references", () => {
+  test("a policy whose role expression names the role among other references is that role's, and the other's", () => {
+    const view = env(
+      stack("prod-region-1", {
+        aws_iam_role: { web: { name: "web" }, other: { name: "other" } },
+        aws_iam_role_policy: { either: { role: "${coalesce(aws_iam_role.web.id, aws_iam_role.other.id)}" } },
+      }),
+    );
+    for (const role of ["web", "other"]) {
+      expect(
+        rolePolicies(view, get(view, "prod-region-1", "aws_iam_role", role)).map((p) => `${p.stack} ${p.address}`),
+      ).toEqual(["prod-region-1 aws_iam_role_policy.either"]);
+    }
+  });
+});
+
 describe("readableSecretArns", () => {
   const policy = (document: unknown): TfResource =>
     ({
@@ -381,6 +411,34 @@ describe("readableSecretArns", () => {
         action,
         readableSecretArns(policy({ Statement: [{ Effect: "Allow", Action: action, Resource: "arn:s" }] })),
       ]).toEqual([action, []]);
+  });
+
+  test("an action's other characters stand for themselves: no regular-expression syntax", () => {
+    for (const action of [
+      "secretsmanager:Get.SecretValue",
+      "secretsmanager:Get+SecretValue",
+      "(secretsmanager:GetSecretValue)",
+      "secretsmanager:GetSecretValue$",
+      "^secretsmanager:GetSecretValue",
+      "secretsmanager:Get[S]ecretValue",
+    ])
+      expect([
+        action,
+        readableSecretArns(policy({ Statement: [{ Effect: "Allow", Action: action, Resource: "arn:s" }] })),
+      ]).toEqual([action, []]);
+  });
+
+  test("an action that is not text grants nothing, and does not hide the others", () => {
+    expect(
+      readableSecretArns(policy({ Statement: [{ Effect: "Allow", Action: [7, null, { a: 1 }], Resource: "arn:x" }] })),
+    ).toEqual([]);
+    expect(
+      readableSecretArns(
+        policy({
+          Statement: [{ Effect: "Allow", Action: [7, null, "secretsmanager:GetSecretValue"], Resource: "arn:y" }],
+        }),
+      ),
+    ).toEqual(["arn:y"]);
   });
 
   test("Deny statements, other actions and resources that are not text are left out", () => {
