@@ -441,6 +441,11 @@ describe("readableSecretArns", () => {
     ).toEqual(["arn:y"]);
   });
 
+  test("a single statement written as an object, as IAM allows, is read like a list of one", () => {
+    const single = { Statement: { Effect: "Allow", Action: "secretsmanager:GetSecretValue", Resource: "arn:one" } };
+    expect(readableSecretArns(policy(single))).toEqual(["arn:one"]);
+  });
+
   test("Deny statements, other actions and resources that are not text are left out", () => {
     expect(
       readableSecretArns(

@@ -97,13 +97,15 @@ function grantsGetSecretValue(action: unknown): boolean {
 export function readableSecretArns(policy: TfResource): string[] {
   const text = policy.attrs.policy;
   if (typeof text !== "string") return [];
-  let document: { Statement?: { Effect?: string; Action?: unknown; Resource?: unknown }[] };
+  let document: { Statement?: unknown };
   try {
     document = JSON.parse(text);
   } catch {
     return [];
   }
-  return (document.Statement ?? [])
+  // IAM accepts one statement as an object as well as a list of them.
+  return asList(document.Statement)
+    .filter((s): s is { Effect?: string; Action?: unknown; Resource?: unknown } => typeof s === "object" && s !== null)
     .filter((s) => s.Effect === "Allow" && asList(s.Action).some(grantsGetSecretValue))
     .flatMap((s) => asList(s.Resource).filter((r): r is string => typeof r === "string"));
 }
