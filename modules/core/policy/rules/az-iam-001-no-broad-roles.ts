@@ -72,10 +72,12 @@ export const rule: Rule = {
       if (!role.broad) continue;
       const scope = ra.attrs.scope;
       const scopeText = typeof scope === "string" ? scope.replace(/\$\{[^}]*\}/g, "x") : "";
+      // The resources the scope names, followed across stacks (read once for both checks).
+      const scopeTargets = referencedResources(env, ra.stack, scope);
       const subscriptionWide =
         BROAD_SCOPE.test(scopeText) ||
         referencesIn(scope).some((r) => SCOPE_TYPES.has(r.type)) ||
-        referencedResources(env, ra.stack, scope).some((r) => SCOPE_TYPES.has(r.resource.type));
+        scopeTargets.some((r) => SCOPE_TYPES.has(r.resource.type));
       if (subscriptionWide) {
         report.violation(
           ra,
@@ -85,7 +87,7 @@ export const rule: Rule = {
       } else if (
         isExpression(scope) &&
         !NARROW_SCOPE.test(scopeText) &&
-        referencedResources(env, ra.stack, scope).length === 0 &&
+        scopeTargets.length === 0 &&
         referencesIn(scope).every((r) => r.type === "terraform_remote_state")
       ) {
         report.cannotEvaluate(
