@@ -1,4 +1,4 @@
-import { referencesIn, resolveReference } from "../tf";
+import { referencesIn, resolveReference, type Reference } from "../tf";
 import type { Rule, TfResource } from "../types";
 
 /** Bootstrap fields: readable by anyone who can read the VM model or instance attributes, and kept in state. */
@@ -63,6 +63,11 @@ function firstAttribute(path: string): string {
   return path.replace(/^(?:\[[^\]]*\]\.?)+/, "").split(".")[0] ?? "";
 }
 
+/** A reference as written: `random_password.admin.result`, `random_password.admin[0].result`. */
+function written(ref: Reference): string {
+  return `${ref.type}.${ref.name}${ref.attribute.startsWith("[") ? "" : "."}${ref.attribute}`;
+}
+
 function checkValue(
   env: Parameters<Rule["check"]>[0],
   resource: TfResource,
@@ -76,7 +81,7 @@ function checkValue(
       if (ref.type === "terraform_remote_state") {
         report.cannotEvaluate(
           resource,
-          `${field} uses ${ref.type}.${ref.name}${ref.attribute.startsWith("[") ? "" : "."}${ref.attribute}, which cannot be followed to its source`,
+          `${field} uses ${written(ref)}, which cannot be followed to its source`,
           "pass only non-secret values (host names, vault URIs) into bootstrap data",
         );
       }
@@ -84,7 +89,7 @@ function checkValue(
       if (SECRET_ATTRIBUTES[ref.type]?.includes(firstAttribute(ref.attribute))) {
         report.violation(
           resource,
-          `${field} embeds ${ref.type}.${ref.name}${ref.attribute.startsWith("[") ? "" : "."}${ref.attribute}, a secret`,
+          `${field} embeds ${written(ref)}, a secret`,
           "let the VM fetch the secret at boot with its managed identity / instance role (Key Vault, Secrets Manager)",
         );
       }
