@@ -2,7 +2,7 @@ import { spawnSync } from "node:child_process";
 import { copyFileSync, existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import globalSetup from "../../__tests__/global-setup";
-import { SCOPES, scopeOf } from "./scopes";
+import { plannedRuns } from "./scopes";
 import { formatScores, scoresByFolder, type MutationReport } from "./score";
 
 /** The committed incremental result: later runs retest only what changed. */
@@ -22,17 +22,18 @@ const SCOPED = "reports/stryker-incremental.scoped.json";
 function main(args: string[]): number {
   // Stryker receives Ctrl-C too; staying alive until it has exited lets the finally clean up.
   for (const signal of ["SIGINT", "SIGTERM"] as const) process.on(signal, () => undefined);
+  let runs: ReturnType<typeof plannedRuns>;
+  try {
+    runs = plannedRuns(args);
+  } catch (error) {
+    process.stderr.write(`${(error as Error).message}\n`);
+    return 2;
+  }
   const started = Date.now();
   globalSetup();
   const dir = process.env.SHARED_SYNTH_DIR as string;
   process.stderr.write(`mutate: synthesized once into ${dir} in ${seconds(started)} s\n`);
   try {
-    const given = mutateArgument(args);
-    // Without --mutate, every folder in turn (each with its own specs); with it, that glob with
-    // the specs of the folder it lies in (every spec of the scope when it spans folders).
-    const runs = given
-      ? [{ folder: given, args, specs: scopeOf(given)?.specs ?? SCOPES.flatMap((s) => s.specs) }]
-      : SCOPES.map((s) => ({ folder: s.folder, args: [...args, "--mutate", s.mutate.join(",")], specs: s.specs }));
     let status = 0;
     for (const run of runs) {
       const runStarted = Date.now();
@@ -71,12 +72,6 @@ function stryker(args: readonly string[], specs: readonly string[]): number {
     rmSync(SCOPED);
   }
   return result.status ?? 1;
-}
-
-function mutateArgument(args: readonly string[]): string | undefined {
-  const i = args.findIndex((a) => a === "--mutate" || a === "-m");
-  if (i >= 0) return args[i + 1];
-  return args.find((a) => a.startsWith("--mutate="))?.slice("--mutate=".length);
 }
 
 /** The scoped run's files and test files replace their earlier entries; the rest is kept. */

@@ -74,3 +74,32 @@ export function scopeOf(globs: string): (typeof SCOPES)[number] | undefined {
     ),
   );
 }
+
+/**
+ * The Stryker runs for the command line. Without --mutate, every folder in turn (each with its
+ * own specs); with it, that glob with the specs of the folder it lies in (every spec of the
+ * scope when it spans folders). `--specs <glob,...>` (ours, not passed on to Stryker) replaces
+ * the specs: for files every spec of a folder imports (the policy engine), measuring against
+ * their own specs alone is affordable, and gives a lower bound of the folder's score.
+ */
+export function plannedRuns(argv: readonly string[]): { folder: string; args: string[]; specs: string[] }[] {
+  const args = [...argv];
+  const at = args.findIndex((a) => a === "--specs" || a.startsWith("--specs="));
+  let specs: string[] | undefined;
+  if (at >= 0) {
+    const value = args[at] === "--specs" ? args[at + 1] : args[at].slice("--specs=".length);
+    if (!value || value.startsWith("--")) throw new Error("mutate: --specs needs a comma-separated list of spec globs");
+    specs = value.split(",");
+    args.splice(at, args[at] === "--specs" ? 2 : 1);
+  }
+  const given = mutateArgument(args);
+  if (given) return [{ folder: given, args, specs: specs ?? scopeOf(given)?.specs ?? SCOPES.flatMap((s) => s.specs) }];
+  if (specs) throw new Error("mutate: --specs applies to one --mutate glob; give --mutate too");
+  return SCOPES.map((s) => ({ folder: s.folder, args: [...args, "--mutate", s.mutate.join(",")], specs: s.specs }));
+}
+
+function mutateArgument(args: readonly string[]): string | undefined {
+  const i = args.findIndex((a) => a === "--mutate" || a === "-m");
+  if (i >= 0) return args[i + 1];
+  return args.find((a) => a.startsWith("--mutate="))?.slice("--mutate=".length);
+}
