@@ -21,7 +21,14 @@ import { parsePlan, PlanParseError } from "./plan-json";
 import { DEFAULT_BOT_LOGIN, syncDriftIssue, upsertComment, type CommentApi, type IssueApi } from "./publish";
 import { parsePolicyReport } from "./policy";
 import { renderSummary } from "./render";
-import { stackWithoutPlan, summarizePlan, type EnvironmentSummary, type StackSummary } from "./summarize";
+import {
+  COUNT_KEYS,
+  stackWithoutPlan,
+  summarizePlan,
+  type EnvironmentSummary,
+  type StackStatus,
+  type StackSummary,
+} from "./summarize";
 
 export interface CliDeps {
   readFile(path: string): string;
@@ -94,15 +101,17 @@ export async function main(argv: readonly string[], deps: CliDeps): Promise<numb
         const pr = args.values.get("pr")?.[0];
         const drift = args.flags.has("drift");
         if ((pr === undefined) === !drift) throw new UsageError("publish needs exactly one of --pr N or --drift");
+        // Checked before anything is written: a refused run leaves no outputs or job summary.
+        const prNumber = pr === undefined ? undefined : positiveInt(pr, "--pr");
         setChangeOutputs(deps, environments);
         if (drift) {
           const api = deps.github().issues;
           for (const env of environments) {
             const body = renderSummary([env], { title: `Drift in ${env.environment}`, maxChars, detailsUrl });
             await deps.appendJobSummary(body);
-            const incomplete = env.stacks.some(
-              (st) => st.status === "failed" || st.status === "blocked" || st.status === "missing",
-            );
+            // A stack that was not planned (failed, blocked, missing, or waiting for an upstream
+            // apply) proves nothing about drift: the issue is neither opened nor closed on it.
+            const incomplete = env.stacks.some((st) => st.status !== "planned" && st.status !== "skipped");
             const state = hasChanges([env]) ? "drifted" : incomplete ? "unknown" : "clean";
             const result = await syncDriftIssue(api, env.environment, state, body, deps.botLogin);
             deps.stdout(
@@ -112,13 +121,7 @@ export async function main(argv: readonly string[], deps: CliDeps): Promise<numb
         } else {
           const body = renderSummary(environments, { maxChars, detailsUrl, suppressions });
           await deps.appendJobSummary(body);
-          const action = await upsertComment(
-            deps.github().comments,
-            positiveInt(pr as string, "--pr"),
-            "plan",
-            body,
-            deps.botLogin,
-          );
+          const action = await upsertComment(deps.github().comments, prNumber as number, "plan", body, deps.botLogin);
           deps.stdout(`plan comment ${action} on #${pr}\n`);
         }
         return 0;
@@ -200,7 +203,41 @@ function readSummary(file: string, readFile: (path: string) => string): Environm
       "Use the file `plan-summary summarize --out` writes",
     );
   }
+  data.stacks.forEach((stack, i) => {
+    const problem = stackSummaryProblem(stack);
+    if (problem) {
+      throw new PlanParseError(file, `stacks[${i}]${problem}`, "Use the file `plan-summary summarize --out` writes");
+    }
+  });
   return data;
+}
+
+const STACK_STATUSES: readonly StackStatus[] = [
+  "planned",
+  "waiting-for-upstream",
+  "blocked",
+  "failed",
+  "skipped",
+  "missing",
+];
+
+/** What is wrong with one entry of a summary's stacks (as ".field ..."), or undefined. */
+function stackSummaryProblem(value: unknown): string | undefined {
+  if (value === null || typeof value !== "object" || Array.isArray(value)) return " is not an object";
+  const s = value as Record<string, unknown>;
+  if (typeof s.stack !== "string") return `.stack is ${JSON.stringify(s.stack)}, expected the stack's name`;
+  if (!STACK_STATUSES.includes(s.status as StackStatus)) {
+    return `.status is ${JSON.stringify(s.status)}, expected one of ${STACK_STATUSES.join(", ")}`;
+  }
+  const counts = s.counts as Record<string, unknown> | null | undefined;
+  if (counts === null || typeof counts !== "object") return ".counts is missing, expected the change counts";
+  const badCount = COUNT_KEYS.find((k) => typeof counts[k] !== "number");
+  if (badCount) return `.counts.${badCount} is ${JSON.stringify(counts[badCount])}, expected a number`;
+  if (typeof s.outputChanges !== "number")
+    return `.outputChanges is ${JSON.stringify(s.outputChanges)}, expected a number`;
+  const notList = (["changes", "drift", "warnings"] as const).find((k) => !Array.isArray(s[k]));
+  if (notList) return `.${notList} is ${JSON.stringify(s[notList])}, expected a list`;
+  return undefined;
 }
 
 function positiveInt(value: string, name: string): number {

@@ -75,7 +75,12 @@ export function parsePlan(file: string, text: string): PlanDocument {
     data = JSON.parse(text);
   } catch (error) {
     const message = (error as Error).message;
-    const truncated = /end of (JSON )?input|Unterminated string/i.test(message);
+    // Cut off: V8 names the end of the input, or stops at the very last character (a cut
+    // between two values reads as "Expected ',' or ']' ... at position <length>").
+    const position = /at position (\d+)/.exec(message);
+    const truncated =
+      /end of (JSON )?input|Unterminated string/i.test(message) ||
+      (position !== null && Number(position[1]) >= text.trimEnd().length);
     throw new PlanParseError(
       file,
       truncated
@@ -94,6 +99,13 @@ export function parsePlan(file: string, text: string): PlanDocument {
       file,
       "field format_version is missing: this is not the output of `terraform show -json <planfile>`",
       `${REGENERATE} (a state file or the plan's human-readable text will not do)`,
+    );
+  }
+  if (/^[01]\./.test(version) && "values" in plan && !("planned_values" in plan || "resource_changes" in plan)) {
+    throw new PlanParseError(
+      file,
+      "this is the JSON of a state (it has values but no planned_values or resource_changes), not of a plan",
+      "Run `terraform show -json <planfile>` with the plan file that `terraform plan -out` wrote",
     );
   }
   if (!/^[01]\./.test(version) || !("resource_changes" in plan || "planned_values" in plan || "prior_state" in plan)) {

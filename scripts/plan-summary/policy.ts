@@ -32,6 +32,13 @@ export function parsePolicyReport(file: string, text: string): PolicySuppression
     );
   }
   return suppressed.map((entry, i) => {
+    if (entry === null || typeof entry !== "object" || Array.isArray(entry)) {
+      throw new PlanParseError(
+        file,
+        `suppressed[${i}] is ${JSON.stringify(entry)}, expected an object with ruleId, stack, address and suppressedBecause`,
+        "re-run `npm run synth` to write a complete report",
+      );
+    }
     const e = entry as Record<string, unknown>;
     for (const key of ["ruleId", "stack", "address", "suppressedBecause"]) {
       if (typeof e[key] !== "string") {

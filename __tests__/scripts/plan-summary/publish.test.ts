@@ -122,3 +122,73 @@ describe("syncDriftIssue", () => {
     expect(calls).toEqual(["create Drift detected in staging"]);
   });
 });
+
+describe("comments and issues without a body", () => {
+  test("creates the plan comment when the bot's earlier comment has no body", async () => {
+    const calls: string[] = [];
+    const api: CommentApi = {
+      listComments: async () => [
+        { id: 1, body: null, user: bot },
+        { id: 2, user: bot },
+      ],
+      createComment: async (issue, body) => void calls.push(`create #${issue}: ${body}`),
+      updateComment: async (id, body) => void calls.push(`update ${id}: ${body}`),
+    };
+    expect(await upsertComment(api, 9, "plan", "x")).toBe("created");
+    expect(calls).toEqual([`create #9: ${marker("plan")}\nx`]);
+  });
+
+  test("opens the drift issue when an open issue of the bot has no body", async () => {
+    const calls: string[] = [];
+    const api: IssueApi = {
+      listOpenIssues: async () => [
+        { number: 3, body: null, user: bot },
+        { number: 4, user: bot },
+      ],
+      createIssue: async (title, body) => {
+        calls.push(`create ${title}: ${body}`);
+        return 10;
+      },
+      updateIssue: async (n, body) => void calls.push(`update #${n}: ${body}`),
+      closeIssue: async (n, comment) => void calls.push(`close #${n}: ${comment}`),
+    };
+    expect(await syncDriftIssue(api, "prod", "drifted", "## Drift in prod")).toEqual({ action: "created", issue: 10 });
+    expect(calls).toEqual([`create Drift detected in prod: ${marker("drift:prod")}\n## Drift in prod`]);
+  });
+});
+
+describe("the drift issue's text", () => {
+  function recordingIssues(open: { number: number; body: string; user?: { login: string } }[]) {
+    const calls: string[] = [];
+    const api: IssueApi = {
+      listOpenIssues: async () => open,
+      createIssue: async (title, body) => {
+        calls.push(`create ${title}: ${body}`);
+        return 21;
+      },
+      updateIssue: async (n, body) => void calls.push(`update #${n}: ${body}`),
+      closeIssue: async (n, comment) => void calls.push(`close #${n}: ${comment}`),
+    };
+    return { api, calls };
+  }
+
+  test("starts with the environment's marker, so the next run finds it again", async () => {
+    const { api, calls } = recordingIssues([]);
+    await syncDriftIssue(api, "staging", "drifted", "## Drift in staging");
+    expect(calls).toEqual([
+      "create Drift detected in staging: <!-- plan-summary:drift:staging -->\n## Drift in staging",
+    ]);
+  });
+
+  test("replaces the body of the open issue with the marker and the new summary", async () => {
+    const { api, calls } = recordingIssues([{ number: 5, body: `${marker("drift:staging")}\nold`, user: bot }]);
+    await syncDriftIssue(api, "staging", "drifted", "new");
+    expect(calls).toEqual([`update #5: ${marker("drift:staging")}\nnew`]);
+  });
+
+  test("closes the issue with a note saying the drift is gone", async () => {
+    const { api, calls } = recordingIssues([{ number: 5, body: `${marker("drift:staging")}\nold`, user: bot }]);
+    await syncDriftIssue(api, "staging", "clean", "new");
+    expect(calls).toEqual(["close #5: The scheduled drift check found no differences in staging any more; closing."]);
+  });
+});

@@ -2,10 +2,12 @@ import { parsePlan, type PlanAction } from "../../../scripts/plan-summary/plan-j
 import { summarizePlan, type CountKey } from "../../../scripts/plan-summary/summarize";
 import { change, fixtureText, plan } from "./helpers";
 
-const everyAction = summarizePlan(
-  "staging-region-1",
-  parsePlan("every-action.json", fixtureText("staging-region-1.every-action.json")),
-);
+// Summaries are made inside each test, never at module load: Stryker's per-test coverage only
+// credits a test with the code it runs itself (code run while the file loads counts for none).
+const everyActionPlan = parsePlan("every-action.json", fixtureText("staging-region-1.every-action.json"));
+const everyAction = () => summarizePlan("staging-region-1", everyActionPlan);
+const networkingPlan = parsePlan("failover-undo.json", fixtureText("staging-networking.failover-undo.json"));
+const awsPlan = parsePlan("aws.json", fixtureText("prod-global-lb.aws-failover-undo.json"));
 
 describe("summarizePlan counts", () => {
   test.each<[CountKey, number]>([
@@ -19,7 +21,7 @@ describe("summarizePlan counts", () => {
     ["import", 1],
     ["forget", 1],
   ])("counts %s changes (%d in the fixture)", (key, expected) => {
-    expect(everyAction.counts[key]).toBe(expected);
+    expect(everyAction().counts[key]).toBe(expected);
   });
 
   test.each<[PlanAction[], string, string | undefined]>([
@@ -53,7 +55,7 @@ describe("summarizePlan counts", () => {
 
 describe("summarizePlan details", () => {
   test("lists moved resources with their previous address", () => {
-    expect(everyAction.changes).toContainEqual(
+    expect(everyAction().changes).toContainEqual(
       expect.objectContaining({
         address: "azurerm_recovery_services_vault.backup-vault",
         previousAddress: "azurerm_recovery_services_vault.vault",
@@ -63,12 +65,12 @@ describe("summarizePlan details", () => {
   });
 
   test("lists imported resources with the import id", () => {
-    const imported = everyAction.changes.find((c) => c.address === "azurerm_storage_account.diagnostics");
+    const imported = everyAction().changes.find((c) => c.address === "azurerm_storage_account.diagnostics");
     expect(imported?.importId).toMatch(/storageAccounts\/stshopstgdiag$/);
   });
 
   test("reports drift found during refresh separately from planned changes", () => {
-    expect(everyAction.drift).toEqual([
+    expect(everyAction().drift).toEqual([
       expect.objectContaining({
         address: "azurerm_network_security_group.web-nsg",
         kind: "update",
@@ -78,13 +80,13 @@ describe("summarizePlan details", () => {
   });
 
   test("names changed attributes and marks sensitive ones without their values", () => {
-    const secret = everyAction.changes.find((c) => c.address === "azurerm_key_vault_secret.sql-admin-password");
+    const secret = everyAction().changes.find((c) => c.address === "azurerm_key_vault_secret.sql-admin-password");
     expect(secret?.changedAttributes).toEqual(["value (sensitive)"]);
-    expect(JSON.stringify(everyAction)).not.toMatch(/Sup3r-Secret|Pl4n-S3cret|I2Nsb3VkLWNvbmZpZw/);
+    expect(JSON.stringify(everyAction())).not.toMatch(/Sup3r-Secret|Pl4n-S3cret|I2Nsb3VkLWNvbmZpZw/);
   });
 
   test("keeps the reason Terraform gives and the attributes that force a replacement", () => {
-    const sql = everyAction.changes.find((c) => c.address.startsWith("azurerm_windows_virtual_machine.sql_vm"));
+    const sql = everyAction().changes.find((c) => c.address.startsWith("azurerm_windows_virtual_machine.sql_vm"));
     expect(sql).toMatchObject({
       reason: "replace_because_cannot_update",
       replacePaths: ["os_disk[0].storage_account_type"],
@@ -92,7 +94,7 @@ describe("summarizePlan details", () => {
   });
 
   test("counts changed outputs", () => {
-    expect(everyAction.outputChanges).toBe(1);
+    expect(everyAction().outputChanges).toBe(1);
   });
 
   test("warns when the plan is incomplete (deferred changes)", () => {
@@ -108,7 +110,7 @@ describe("summarizePlan details", () => {
 
 describe("stateful resource warnings", () => {
   test("puts destroy and replace of the SQL VM, web VM and disks in the warnings with Terraform's reason", () => {
-    expect(everyAction.warnings.map((w) => [w.id, w.address.split(".")[0]])).toEqual(
+    expect(everyAction().warnings.map((w) => [w.id, w.address.split(".")[0]])).toEqual(
       expect.arrayContaining([
         ["PLAN-002", "azurerm_windows_virtual_machine"],
         ["PLAN-002", "azurerm_linux_virtual_machine"],
@@ -116,7 +118,7 @@ describe("stateful resource warnings", () => {
         ["PLAN-006", "azurerm_backup_protected_vm"],
       ]),
     );
-    const sql = everyAction.warnings.find((w) => w.address.startsWith("azurerm_windows_virtual_machine"));
+    const sql = everyAction().warnings.find((w) => w.address.startsWith("azurerm_windows_virtual_machine"));
     expect(sql?.message).toBe(
       "replaces (destroy, then create) stateful azurerm_windows_virtual_machine (reason: replace_because_cannot_update; forced by: os_disk[0].storage_account_type)",
     );
@@ -155,15 +157,11 @@ describe("stateful resource warnings", () => {
 });
 
 describe("changes that would undo a failover", () => {
-  const networking = summarizePlan(
-    "staging-networking",
-    parsePlan("failover-undo.json", fixtureText("staging-networking.failover-undo.json")),
-  );
-  const aws = summarizePlan(
-    "prod-global-lb",
-    parsePlan("aws.json", fixtureText("prod-global-lb.aws-failover-undo.json")),
-  );
-  const flagged = [...networking.warnings, ...aws.warnings].filter((w) => w.id === "PLAN-003");
+  const flagged = () =>
+    [
+      ...summarizePlan("staging-networking", networkingPlan).warnings,
+      ...summarizePlan("prod-global-lb", awsPlan).warnings,
+    ].filter((w) => w.id === "PLAN-003");
 
   test.each([
     [
@@ -192,7 +190,7 @@ describe("changes that would undo a failover", () => {
       "re-creates the database endpoint name",
     ],
   ])("flags %s", (_what, address, text) => {
-    const warning = flagged.find((w) => w.address === address);
+    const warning = flagged().find((w) => w.address === address);
     expect(warning?.message).toContain("would undo a failover");
     expect(warning?.message).toContain(text);
   });
@@ -213,7 +211,7 @@ describe("changes that would undo a failover", () => {
   });
 
   test("does not flag an origin change that leaves the runbook-owned attribute alone", () => {
-    expect(flagged.map((w) => w.address)).not.toContain("azurerm_cdn_frontdoor_origin.web-origin-northeurope");
+    expect(flagged().map((w) => w.address)).not.toContain("azurerm_cdn_frontdoor_origin.web-origin-northeurope");
   });
 
   test("does not flag other private DNS records", () => {
@@ -244,5 +242,175 @@ describe("changes that would undo a failover", () => {
     );
     expect(s.warnings[0].message).toContain("record: (sensitive value changes)");
     expect(JSON.stringify(s)).not.toMatch(/secret-host/);
+  });
+});
+
+describe("whole summaries of the fixture plans", () => {
+  test("summarizes every kind of change of a region plan: counts, entries in plan order, drift, outputs, warnings", () => {
+    expect(everyAction()).toStrictEqual({
+      stack: "staging-region-1",
+      status: "planned",
+      counts: {
+        create: 1,
+        update: 2,
+        replace: 2,
+        delete: 1,
+        read: 1,
+        "no-op": 3,
+        move: 1,
+        import: 1,
+        forget: 1,
+      },
+      changes: [
+        {
+          address: "azurerm_windows_virtual_machine.sql_vm_5F3A2C1D",
+          kind: "replace",
+          detail: "delete-then-create",
+          reason: "replace_because_cannot_update",
+          replacePaths: ["os_disk[0].storage_account_type"],
+          // id becomes unknown and admin_password keeps its value: neither is a change to list.
+          changedAttributes: ["os_disk"],
+        },
+        {
+          address: "azurerm_linux_virtual_machine.web_vm_1_7C2D9E0A",
+          kind: "replace",
+          detail: "create-then-delete",
+          reason: "replace_because_cannot_update",
+          replacePaths: ["zone"],
+          changedAttributes: ["zone"],
+        },
+        {
+          address: "azurerm_managed_disk.sql_log_disk_1B2C3D4E",
+          kind: "delete",
+          reason: "delete_because_no_resource_config",
+        },
+        {
+          address: "azurerm_network_security_group.web-nsg",
+          kind: "update",
+          changedAttributes: ["security_rule", "tags"],
+        },
+        {
+          address: "azurerm_key_vault_secret.sql-admin-password",
+          kind: "update",
+          changedAttributes: ["value (sensitive)"],
+        },
+        { address: "azurerm_virtual_machine_extension.web-bootstrap", kind: "create" },
+        { address: "data.azurerm_client_config.current", kind: "read", reason: "read_because_config_unknown" },
+        {
+          address: "azurerm_recovery_services_vault.backup-vault",
+          kind: "no-op",
+          previousAddress: "azurerm_recovery_services_vault.vault",
+        },
+        {
+          address: "azurerm_storage_account.diagnostics",
+          kind: "no-op",
+          importId:
+            "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-shop-staging-weu/providers/Microsoft.Storage/storageAccounts/stshopstgdiag",
+        },
+        { address: "azurerm_backup_protected_vm.sql-backup", kind: "forget" },
+      ],
+      drift: [
+        { address: "azurerm_network_security_group.web-nsg", kind: "update", changedAttributes: ["security_rule"] },
+      ],
+      outputChanges: 1,
+      warnings: [
+        {
+          id: "PLAN-002",
+          stack: "staging-region-1",
+          address: "azurerm_windows_virtual_machine.sql_vm_5F3A2C1D",
+          message:
+            "replaces (destroy, then create) stateful azurerm_windows_virtual_machine (reason: replace_because_cannot_update; forced by: os_disk[0].storage_account_type)",
+        },
+        {
+          id: "PLAN-002",
+          stack: "staging-region-1",
+          address: "azurerm_linux_virtual_machine.web_vm_1_7C2D9E0A",
+          message:
+            "replaces (create, then destroy) stateful azurerm_linux_virtual_machine (reason: replace_because_cannot_update; forced by: zone)",
+        },
+        {
+          id: "PLAN-001",
+          stack: "staging-region-1",
+          address: "azurerm_managed_disk.sql_log_disk_1B2C3D4E",
+          message: "destroys stateful azurerm_managed_disk (reason: delete_because_no_resource_config)",
+        },
+        {
+          id: "PLAN-006",
+          stack: "staging-region-1",
+          address: "azurerm_backup_protected_vm.sql-backup",
+          message:
+            "removes stateful azurerm_backup_protected_vm from state without destroying it: Terraform stops managing it",
+        },
+      ],
+    });
+  });
+
+  test("flags exactly the failover-owned attributes a networking plan changes, with their before and after", () => {
+    const s = summarizePlan("staging-networking", networkingPlan);
+    const tail = "The runbooks own this attribute: check that lifecycle.ignore_changes still covers it";
+    expect(s.warnings).toStrictEqual([
+      {
+        id: "PLAN-003",
+        stack: "staging-networking",
+        address: "azurerm_private_dns_cname_record.database-endpoint_9D8E7F6A",
+        message: `would undo a failover: changes the database endpoint name (points at the active SQL VM) (record: "sql-shop-stg-neu.privatelink.shop.internal" → "sql-shop-stg-weu.privatelink.shop.internal"). ${tail}`,
+      },
+      {
+        id: "PLAN-003",
+        stack: "staging-networking",
+        address: "azurerm_cdn_frontdoor_origin.web-origin-westeurope",
+        message: `would undo a failover: changes a Front Door origin's state (enabled: false → true). ${tail}`,
+      },
+      {
+        id: "PLAN-003",
+        stack: "staging-networking",
+        address: "azurerm_traffic_manager_azure_endpoint.web-northeurope",
+        message: `would undo a failover: changes a Traffic Manager endpoint's state (always_serve_enabled: true → false). ${tail}`,
+      },
+    ]);
+    expect(s.counts).toStrictEqual({
+      create: 0,
+      update: 4,
+      replace: 0,
+      delete: 0,
+      read: 0,
+      "no-op": 0,
+      move: 0,
+      import: 0,
+      forget: 0,
+    });
+  });
+
+  test("flags a replaced Route 53 database record both as stateful and as undoing a failover, in plan order", () => {
+    const s = summarizePlan("prod-global-lb", awsPlan);
+    expect(s.warnings).toStrictEqual([
+      {
+        id: "PLAN-003",
+        stack: "prod-global-lb",
+        address: "aws_globalaccelerator_endpoint_group.web-eu-west-1",
+        message:
+          "would undo a failover: changes a Global Accelerator endpoint group's traffic dial (traffic_dial_percentage: 0 → 100). The runbooks own this attribute: check that lifecycle.ignore_changes still covers it",
+      },
+      {
+        id: "PLAN-002",
+        stack: "prod-global-lb",
+        address: "aws_route53_record.database-endpoint_4E5F6A7B",
+        message:
+          "replaces (destroy, then create) stateful aws_route53_record (reason: replace_because_cannot_update; forced by: name)",
+      },
+      {
+        id: "PLAN-003",
+        stack: "prod-global-lb",
+        address: "aws_route53_record.database-endpoint_4E5F6A7B",
+        message:
+          "would undo a failover: re-creates the database endpoint name (points at the active SQL instance), resetting it to the configured value",
+      },
+      {
+        id: "PLAN-001",
+        stack: "prod-global-lb",
+        address: "aws_instance.sql-instance",
+        message: "destroys stateful aws_instance (reason: delete_because_no_resource_config)",
+      },
+    ]);
   });
 });
