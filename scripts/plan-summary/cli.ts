@@ -263,12 +263,28 @@ function setChangeOutputs(deps: CliDeps, environments: readonly EnvironmentSumma
   );
 }
 
-function githubApis(): { comments: CommentApi; issues: IssueApi } {
-  const token = process.env.GITHUB_TOKEN;
+/**
+ * The GitHub calls of `publish`, on the real Octokit client. The token and repository come from
+ * the workflow's environment; `fetch` is injectable so specs can answer the HTTP requests that
+ * Octokit itself builds.
+ */
+export function githubApis(
+  env: NodeJS.ProcessEnv = process.env,
+  fetch?: typeof globalThis.fetch,
+): { comments: CommentApi; issues: IssueApi } {
+  const token = env.GITHUB_TOKEN;
   if (!token)
     throw new UsageError("GITHUB_TOKEN is not set; the publish step needs it (env: GITHUB_TOKEN: ${{ github.token }})");
-  const octokit = github.getOctokit(token);
-  const { owner, repo } = github.context.repo;
+  const [owner, repo, ...rest] = (env.GITHUB_REPOSITORY ?? "").split("/");
+  if (!owner || !repo || rest.length > 0)
+    throw new UsageError(
+      `GITHUB_REPOSITORY is ${JSON.stringify(env.GITHUB_REPOSITORY ?? "")}, expected owner/repo (GitHub Actions sets it)`,
+    );
+  // GitHub Enterprise Server runners set GITHUB_API_URL; github.com's is the default.
+  const octokit = github.getOctokit(token, {
+    baseUrl: env.GITHUB_API_URL || "https://api.github.com",
+    ...(fetch ? { request: { fetch } } : {}),
+  });
   return {
     comments: {
       listComments: (issue_number) =>
@@ -297,7 +313,7 @@ if (require.main === module) {
     "plan-summary",
     main(process.argv.slice(2), {
       ...nodeCliIo(),
-      github: githubApis,
+      github: () => githubApis(),
       botLogin: process.env.PLAN_SUMMARY_BOT_LOGIN || DEFAULT_BOT_LOGIN,
     }),
   );
