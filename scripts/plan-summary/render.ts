@@ -63,7 +63,7 @@ export function renderSummary(environments: readonly EnvironmentSummary[], optio
       : [
           `### Policy suppressions (${suppressions.length})`,
           "",
-          ...suppressions.map((s) => `- \`${s.ruleId}\` ${s.stack} \`${s.address}\`: ${escapeInline(s.reason)}`),
+          ...suppressions.map((s) => `- ${code(s.ruleId)} ${s.stack} ${code(s.address)}: ${escapeInline(s.reason)}`),
           "",
         ];
   const tables = environments.flatMap(tableLines);
@@ -74,12 +74,17 @@ export function renderSummary(environments: readonly EnvironmentSummary[], optio
   const out = new Budget(maxChars - noteReserve);
   out.push(title, "", ...overview, "");
   const cutWarnings = out.pushWhileFits(warningLines);
-  const cutTableLines = out.pushWhileFits([...suppressionLines, ...tables]);
+  // The counts outrank the suppressions below them in the cut order: their room is held back
+  // while the suppressions fill what is left.
+  out.reserve(lengthOf(tables));
+  const cutSuppressions = out.pushWhileFits(suppressionLines);
+  out.release(lengthOf(tables));
+  const cutTableLines = out.pushWhileFits(tables);
 
   let cutLines = 0;
   let cutStacks = 0;
   for (const block of details) {
-    if (cutLines > 0 || cutTableLines > 0) {
+    if (cutLines > 0 || cutTableLines > 0 || cutSuppressions > 0) {
       cutLines += block.body.length;
       cutStacks++;
       continue;
@@ -103,20 +108,27 @@ export function renderSummary(environments: readonly EnvironmentSummary[], optio
   }
 
   const lines = out.lines;
-  if (cutWarnings + cutTableLines + cutLines > 0) {
+  if (cutWarnings + cutSuppressions + cutTableLines + cutLines > 0) {
     const parts = [
-      cutWarnings > 0 ? `${cutWarnings} warning lines` : "",
-      cutTableLines > 0 ? `${cutTableLines} table lines` : "",
-      cutLines > 0 ? `${cutLines} resource lines in ${cutStacks} stack${cutStacks === 1 ? "" : "s"}` : "",
+      cutWarnings > 0 ? plural(cutWarnings, "warning line") : "",
+      cutSuppressions > 0 ? plural(cutSuppressions, "policy suppression line") : "",
+      cutTableLines > 0 ? plural(cutTableLines, "table line") : "",
+      cutLines > 0 ? `${plural(cutLines, "resource line")} in ${plural(cutStacks, "stack")}` : "",
     ].filter(Boolean);
     const where = options.detailsUrl ? `the [workflow run](${options.detailsUrl})` : "the workflow run";
-    const note = `> [!NOTE]\n> Truncated to stay under GitHub's ${GITHUB_COMMENT_LIMIT.toLocaleString("en-US")}-character limit: ${parts.join(", ")} cut.${cutWarnings === 0 ? " Every warning and every stack's counts are shown above." : ""} The full plans are in ${where}.`;
+    const complete =
+      cutWarnings === 0 && cutTableLines === 0 ? " Every warning and every stack's counts are shown above." : "";
+    const note = `> [!NOTE]\n> Truncated to stay under GitHub's ${GITHUB_COMMENT_LIMIT.toLocaleString("en-US")}-character limit: ${parts.join(", ")} cut.${complete} The full plans are in ${where}.`;
     lines.splice(2, 0, note, "");
     lines.push(note);
   }
   const text = lines.join("\n");
   // Last resort for inputs the budget cannot foresee (dozens of environments, a very long URL).
   return text.length <= maxChars ? text : `${text.slice(0, maxChars - 40)}\n\n… (cut at the character limit)`;
+}
+
+function plural(n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? "" : "s"}`;
 }
 
 function environmentLine(env: EnvironmentSummary): string {
@@ -153,7 +165,7 @@ function sumCounts(all: readonly Counts[]): Counts {
 }
 
 function warningLine(w: Warning): string {
-  return `- **[${w.id}]** \`${w.stack}\` \`${w.address}\`: ${escapeInline(w.message)}`;
+  return `- **[${w.id}]** ${code(w.stack)} ${code(w.address)}: ${escapeInline(w.message)}`;
 }
 
 function tableLines(env: EnvironmentSummary): string[] {
@@ -193,7 +205,7 @@ function tableLines(env: EnvironmentSummary): string[] {
             s.drift.length,
           ].map(String)
         : Array<string>(10).fill("–");
-    return `| ${[`\`${s.stack}\``, escapeCell(result), ...cells].join(" | ")} |`;
+    return `| ${[code(s.stack).replace(/\|/g, "\\|"), escapeCell(result), ...cells].join(" | ")} |`;
   });
   return [
     `### ${env.environment}`,
@@ -225,15 +237,16 @@ function detailBlock(s: StackSummary): DetailBlock {
 }
 
 function changeLine(c: ChangeEntry): string {
+  // Text is HTML-escaped; code spans are not (Markdown shows their content as written).
   const notes: string[] = [];
-  if (c.detail) notes.push(c.detail);
-  if (c.previousAddress) notes.push(`moved from \`${c.previousAddress}\``);
-  if (c.importId) notes.push(`import id \`${escapeTick(c.importId)}\``);
-  if (c.reason) notes.push(`reason: ${c.reason}`);
-  if (c.replacePaths?.length) notes.push(`forced by: ${c.replacePaths.map((p) => `\`${p}\``).join(", ")}`);
-  if (c.changedAttributes?.length) notes.push(`changes: ${c.changedAttributes.join(", ")}`);
+  if (c.detail) notes.push(escapeInline(c.detail));
+  if (c.previousAddress) notes.push(`moved from ${code(c.previousAddress)}`);
+  if (c.importId) notes.push(`import id ${code(c.importId)}`);
+  if (c.reason) notes.push(`reason: ${escapeInline(c.reason)}`);
+  if (c.replacePaths?.length) notes.push(`forced by: ${c.replacePaths.map(code).join(", ")}`);
+  if (c.changedAttributes?.length) notes.push(`changes: ${escapeInline(c.changedAttributes.join(", "))}`);
   const verb = c.kind === "no-op" ? (c.importId ? "import" : "move") : c.kind;
-  return `- \`${SYMBOL[c.kind]}\` ${verb} \`${c.address}\`${notes.length > 0 ? ` (${escapeInline(notes.join("; "))})` : ""}`;
+  return `- ${code(SYMBOL[c.kind])} ${verb} ${code(c.address)}${notes.length > 0 ? ` (${notes.join("; ")})` : ""}`;
 }
 
 function escapeInline(text: string): string {
@@ -244,8 +257,15 @@ function escapeCell(text: string): string {
   return escapeInline(text).replace(/\|/g, "\\|").replace(/\r?\n/g, " ");
 }
 
-function escapeTick(text: string): string {
-  return text.replace(/`/g, "'");
+/**
+ * A Markdown code span showing `text` as written: fenced by one backtick more than the longest
+ * run inside it, padded with a space when it holds backticks (CommonMark strips one each side).
+ */
+function code(text: string): string {
+  const longest = Math.max(0, ...(text.match(/`+/g) ?? []).map((run) => run.length));
+  const fence = "`".repeat(longest + 1);
+  const pad = longest > 0 ? " " : "";
+  return `${fence}${pad}${text}${pad}${fence}`;
 }
 
 function lengthOf(lines: readonly string[]): number {

@@ -333,7 +333,7 @@ const smallMarkdown = (title: string, environment = "staging") =>
 /** smallRun rendered with --max-chars 1500: the resource list is cut, the counts stay. */
 function smallCutTo1500(where: string): string {
   const note =
-    "> [!NOTE]\n> Truncated to stay under GitHub's 65,536-character limit: 1 resource lines in 1 stack cut. " +
+    "> [!NOTE]\n> Truncated to stay under GitHub's 65,536-character limit: 1 resource line in 1 stack cut. " +
     `Every warning and every stack's counts are shown above. The full plans are in ${where}.`;
   return [
     "## Terraform plan",
