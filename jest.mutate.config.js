@@ -32,5 +32,9 @@ module.exports = {
   globalTeardown: undefined,
   // Stryker runs one Jest per worker; Jest's own workers would only compete for the 2 cores.
   maxWorkers: 1,
+  // A mutant that leaves a promise pending fails its test at this timeout. Folders whose specs
+  // all finish in well under a second set a shorter one (SCOPES in scripts/mutate/scopes.ts):
+  // waiting Jest's default 5 s for each such mutant is most of a run's time.
+  testTimeout: Number(process.env.MUTATE_TEST_TIMEOUT_MS || 5000),
   watchman: false,
 };

@@ -37,7 +37,7 @@ function main(args: string[]): number {
     let status = 0;
     for (const run of runs) {
       const runStarted = Date.now();
-      status = stryker(run.args, run.specs);
+      status = stryker(run.args, run.specs, run.testTimeoutMs);
       process.stderr.write(`mutate: ${run.folder}: exit ${status}, wall time ${seconds(runStarted)} s\n`);
       if (status !== 0) break;
     }
@@ -54,7 +54,7 @@ function main(args: string[]): number {
 }
 
 /** One Stryker run over a copy of the incremental file, merged back when it succeeds. */
-function stryker(args: readonly string[], specs: readonly string[]): number {
+function stryker(args: readonly string[], specs: readonly string[], testTimeoutMs?: number): number {
   const ownIncremental = args.some((a) => a.startsWith("--incrementalFile"));
   const extra: string[] = [];
   if (!ownIncremental) {
@@ -64,7 +64,11 @@ function stryker(args: readonly string[], specs: readonly string[]): number {
   const bin = join(dirname(require.resolve("@stryker-mutator/core/package.json")), "bin", "stryker.js");
   const result = spawnSync(process.execPath, [bin, "run", ...args, ...extra], {
     stdio: "inherit",
-    env: { ...process.env, MUTATE_SPECS: JSON.stringify(specs) },
+    env: {
+      ...process.env,
+      MUTATE_SPECS: JSON.stringify(specs),
+      ...(testTimeoutMs === undefined ? {} : { MUTATE_TEST_TIMEOUT_MS: String(testTimeoutMs) }),
+    },
   });
   if (result.error) throw result.error;
   if (result.status === 0 && extra.length > 0 && existsSync(SCOPED)) {

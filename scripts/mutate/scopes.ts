@@ -3,7 +3,15 @@
  * specs of its folder (and of those only the tests that execute it): specs of other folders
  * that merely load the code would cost seconds per mutant without testing it.
  */
-export const SCOPES: readonly { folder: string; mutate: string[]; specs: string[] }[] = [
+export interface Scope {
+  folder: string;
+  mutate: string[];
+  specs: string[];
+  /** Jest's per-test timeout for this folder's specs, when all of them are fast (default 5 s). */
+  testTimeoutMs?: number;
+}
+
+export const SCOPES: readonly Scope[] = [
   {
     folder: "modules/core/config",
     mutate: ["modules/core/config/**/*.ts"],
@@ -43,6 +51,9 @@ export const SCOPES: readonly { folder: string; mutate: string[]; specs: string[
     folder: "modules/core/failover",
     mutate: ["modules/core/failover/**/*.ts", "!modules/core/failover/types.ts"],
     specs: ["__tests__/modules/core/failover/**/*.test.ts"],
+    // Its slowest spec (a server that never answers, behind a 1 s call timeout) takes about 1 s;
+    // many engine mutants leave an await pending, and each such mutant waits out this timeout.
+    testTimeoutMs: 2500,
   },
   {
     folder: "scripts/drill",
@@ -64,7 +75,7 @@ export const SCOPES: readonly { folder: string; mutate: string[]; specs: string[
 ];
 
 /** The scope whose folder holds every glob of a --mutate value (comma-separated). */
-export function scopeOf(globs: string): (typeof SCOPES)[number] | undefined {
+export function scopeOf(globs: string): Scope | undefined {
   const patterns = globs.split(",").filter((g) => !g.startsWith("!"));
   // modules/core holds its own files and two small folders; its other folders are scopes.
   const inCore = (rest: string) => !rest.includes("/") || /^(sql|migration|\{sql,migration\})\//.test(rest);
@@ -82,7 +93,9 @@ export function scopeOf(globs: string): (typeof SCOPES)[number] | undefined {
  * the specs: for files every spec of a folder imports (the policy engine), measuring against
  * their own specs alone is affordable, and gives a lower bound of the folder's score.
  */
-export function plannedRuns(argv: readonly string[]): { folder: string; args: string[]; specs: string[] }[] {
+export function plannedRuns(
+  argv: readonly string[],
+): { folder: string; args: string[]; specs: string[]; testTimeoutMs?: number }[] {
   const args = [...argv];
   const at = args.findIndex((a) => a === "--specs" || a.startsWith("--specs="));
   let specs: string[] | undefined;
@@ -93,9 +106,18 @@ export function plannedRuns(argv: readonly string[]): { folder: string; args: st
     args.splice(at, args[at] === "--specs" ? 2 : 1);
   }
   const given = mutateArgument(args);
-  if (given) return [{ folder: given, args, specs: specs ?? scopeOf(given)?.specs ?? SCOPES.flatMap((s) => s.specs) }];
+  if (given) {
+    const scope = scopeOf(given);
+    const timeout = scope?.testTimeoutMs === undefined ? {} : { testTimeoutMs: scope.testTimeoutMs };
+    return [{ folder: given, args, specs: specs ?? scope?.specs ?? SCOPES.flatMap((s) => s.specs), ...timeout }];
+  }
   if (specs) throw new Error("mutate: --specs applies to one --mutate glob; give --mutate too");
-  return SCOPES.map((s) => ({ folder: s.folder, args: [...args, "--mutate", s.mutate.join(",")], specs: s.specs }));
+  return SCOPES.map((s) => ({
+    folder: s.folder,
+    args: [...args, "--mutate", s.mutate.join(",")],
+    specs: s.specs,
+    ...(s.testTimeoutMs === undefined ? {} : { testTimeoutMs: s.testTimeoutMs }),
+  }));
 }
 
 function mutateArgument(args: readonly string[]): string | undefined {

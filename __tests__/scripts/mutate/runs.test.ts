@@ -19,6 +19,14 @@ describe("npm run mutate: which Stryker runs, with which specs", () => {
     });
   });
 
+  test("the failover engine's folder waits 2.5 s for a pending test instead of Jest's 5 s; a folder with slow specs keeps the default", () => {
+    expect(plannedRuns(["--mutate", "modules/core/failover/engine.ts"])[0].testTimeoutMs).toBe(2500);
+    expect(plannedRuns([]).find((r) => r.folder === "modules/core/failover")?.testTimeoutMs).toBe(2500);
+    // The drill specs start processes that take seconds under load.
+    expect(plannedRuns(["--mutate", "scripts/drill/cli.ts"])[0]).not.toHaveProperty("testTimeoutMs");
+    expect(plannedRuns([]).find((r) => r.folder === "scripts/drill")).not.toHaveProperty("testTimeoutMs");
+  });
+
   test("a glob spanning folders runs with every folder's specs", () => {
     const [run] = plannedRuns(["--mutate=scripts/**/*.ts"]);
     expect(run.specs).toContain("__tests__/scripts/stack-order/**/*.test.ts");
