@@ -121,6 +121,8 @@ const DEFAULT_SYNCHRONIZE_MS = 120_000;
 const DEFAULT_ATTEMPTS = 4;
 const DEFAULT_RETRY_BASE_MS = 1_000;
 const DEFAULT_LAG_INTERVAL_MS = 30_000;
+/** A lag that stays above the bound is notified again after this long (from the last notice). */
+const LAG_RENOTICE_MS = 600_000;
 
 /** A step body's verdict; a thrown error is the step failing. */
 interface StepResult {
@@ -288,10 +290,15 @@ export class FailoverEngine {
       const primary = this.currentPrimary(journal);
       const sample = await this.sampleLag(primary);
       const previous = journal.lastLag;
-      if (
+      // Told when the lag goes above the bound, then again every ten minutes while it stays
+      // there (counted from the last notice: samples come every 30 s).
+      const notify =
         !sample.withinBound &&
-        (previous === undefined || previous.withinBound || sample.at - previous.at > 600_000)
-      ) {
+        (previous === undefined ||
+          previous.withinBound ||
+          journal.lagNoticeAt === undefined ||
+          sample.at - journal.lagNoticeAt > LAG_RENOTICE_MS);
+      if (notify) {
         const over = sample.secondaries
           .filter((s) => s.lagSeconds === undefined || s.lagSeconds > sample.boundSeconds)
           .map((s) => `${s.region}: ${s.lagSeconds === undefined ? "unknown" : `${s.lagSeconds} s`}`)
@@ -313,7 +320,7 @@ export class FailoverEngine {
       // Only the lease holder writes the journal; without it the sample is still returned.
       if (lease) {
         const current = await this.a.journal.read();
-        await this.a.journal.write({ ...current, lastLag: sample });
+        await this.a.journal.write({ ...current, lastLag: sample, ...(notify ? { lagNoticeAt: sample.at } : {}) });
       }
       return sample;
     } finally {

@@ -194,6 +194,8 @@ export interface JournalRecord {
   readonly primary?: string;
   /** The last lag measurement: choose-target and the data-loss window use it when the primary is gone. */
   readonly lastLag?: LagSample;
+  /** When people were last told the lag is above the bound (repeated every ten minutes). */
+  readonly lagNoticeAt?: number;
 }
 
 /** Durable progress, in the region that acts (a blob, a table item, a file in the lab). */
