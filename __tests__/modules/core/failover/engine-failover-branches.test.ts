@@ -1,28 +1,16 @@
 import {
   LeaseLostError,
   type Actuators,
-  OperationError,
   type JournalRecord,
   type OperationRecord,
   type ReplicaStatus,
 } from "../../../../modules/core/failover";
 import { A, B, C } from "./harness";
-import { rig } from "./rig";
+import { operationError, rig } from "./rig";
 import { Crash } from "./sim";
 
 const D = "francecentral";
 const reason = "drill: primary killed";
-
-async function operationError(promise: Promise<unknown>): Promise<OperationError> {
-  const error = await promise.then(
-    () => {
-      throw new Error("expected the operation to stop");
-    },
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(OperationError);
-  return error as OperationError;
-}
 
 const stepOf = (op: OperationRecord, step: string) => op.steps.find((s) => s.step === step)!;
 

@@ -1,18 +1,7 @@
-import { OperationError, type OperationRecord, type ReplicaStatus } from "../../../../modules/core/failover";
+import { type OperationRecord, type ReplicaStatus } from "../../../../modules/core/failover";
 import { A, B, C } from "./harness";
-import { rig, type Rig } from "./rig";
+import { operationError, rig, type Rig } from "./rig";
 import { Crash } from "./sim";
-
-async function operationError(promise: Promise<unknown>): Promise<OperationError> {
-  const error = await promise.then(
-    () => {
-      throw new Error("expected the operation to stop");
-    },
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(OperationError);
-  return error as OperationError;
-}
 
 const stepOf = (op: OperationRecord, step: string) => op.steps.find((s) => s.step === step)!;
 const changes = (h: Rig) => h.sim.mutatingCalls().filter((c) => c.method !== "journal.write");

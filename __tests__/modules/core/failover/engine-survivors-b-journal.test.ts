@@ -1,19 +1,8 @@
 import { FailoverEngine, OperationError, type OperationRecord } from "../../../../modules/core/failover";
 import { A, B, C, harness, settings } from "./harness";
-import { rig } from "./rig";
+import { operationError, rig } from "./rig";
 
 const T0 = Date.UTC(2026, 10, 25, 12, 0, 0);
-
-async function operationError(promise: Promise<unknown>): Promise<OperationError> {
-  const error = await promise.then(
-    () => {
-      throw new Error("expected the operation to stop");
-    },
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(OperationError);
-  return error as OperationError;
-}
 
 const stepOf = (op: OperationRecord, step: string) => op.steps.find((s) => s.step === step);
 

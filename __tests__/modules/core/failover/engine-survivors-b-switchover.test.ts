@@ -1,26 +1,10 @@
-import {
-  OperationError,
-  type Actuators,
-  type OperationRecord,
-  type ReplicaStatus,
-} from "../../../../modules/core/failover";
+import { type Actuators, type OperationRecord, type ReplicaStatus } from "../../../../modules/core/failover";
 import { A, B, C, harness } from "./harness";
-import { rig, type Rig } from "./rig";
+import { operationError, rig, type Rig } from "./rig";
 
 const T0 = Date.UTC(2026, 10, 25, 12, 0, 0);
 const D = "polandcentral";
 const E = "italynorth";
-
-async function operationError(promise: Promise<unknown>): Promise<OperationError> {
-  const error = await promise.then(
-    () => {
-      throw new Error("expected the operation to stop");
-    },
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(OperationError);
-  return error as OperationError;
-}
 
 const stepOf = (op: OperationRecord, step: string) => op.steps.find((s) => s.step === step);
 const done = (step: string, detail: string, startedAt = T0, finishedAt = startedAt) => ({

@@ -1,5 +1,6 @@
 import {
   FailoverEngine,
+  OperationError,
   type Actuators,
   type EngineEvent,
   type EngineSettings,
@@ -61,4 +62,16 @@ export function rig(
       );
     },
   };
+}
+
+/** The OperationError an engine call stops with; fails the test when it resolves or throws another error. */
+export async function operationError(promise: Promise<unknown>): Promise<OperationError> {
+  const error = await promise.then(
+    () => {
+      throw new Error("expected the operation to stop");
+    },
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(OperationError);
+  return error as OperationError;
 }
