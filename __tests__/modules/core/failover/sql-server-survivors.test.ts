@@ -4,8 +4,8 @@ import {
   SqlUnreachableError,
   type SqlClient,
   type SqlRow,
-  type SqlServerSettings,
 } from "../../../../modules/core/failover";
+import { sqlServerSettings } from "./sql-settings";
 
 interface Sent {
   readonly region: string;
@@ -29,31 +29,7 @@ class StatusClient implements SqlClient {
   }
 }
 
-const settings: SqlServerSettings = {
-  availabilityGroup: "ag-shop",
-  databases: ["shopdb"],
-  replicas: {
-    westeurope: {
-      serverName: "SQLWEU",
-      endpointUrl: "TCP://sql-weu.internal:5022",
-      certificateName: "ag_cert_weu",
-      certificateUser: "ag_user_weu",
-    },
-    northeurope: {
-      serverName: "SQLNEU",
-      endpointUrl: "TCP://sql-neu.internal:5022",
-      certificateName: "ag_cert_neu",
-      certificateUser: "ag_user_neu",
-    },
-    swedencentral: {
-      serverName: "SQLSDC",
-      endpointUrl: "TCP://sql-sdc.internal:5022",
-      certificateName: "ag_cert_sdc",
-      certificateUser: "ag_user_sdc",
-    },
-  },
-  statementTimeoutMs: 30_000,
-};
+const settings = sqlServerSettings(["shopdb"]);
 
 const ONLINE = [{ name: "shopdb", state_desc: "ONLINE", is_read_only: false }];
 

@@ -7,6 +7,7 @@ import {
   type SqlRow,
   type SqlServerSettings,
 } from "../../../../modules/core/failover";
+import { sqlServerSettings } from "./sql-settings";
 
 interface Sent {
   readonly region: string;
@@ -45,31 +46,7 @@ class RecordingClient implements SqlClient {
   }
 }
 
-const settings: SqlServerSettings = {
-  availabilityGroup: "ag-shop",
-  databases: ["shopdb", "audit"],
-  replicas: {
-    westeurope: {
-      serverName: "SQLWEU",
-      endpointUrl: "TCP://sql-weu.internal:5022",
-      certificateName: "ag_cert_weu",
-      certificateUser: "ag_user_weu",
-    },
-    northeurope: {
-      serverName: "SQLNEU",
-      endpointUrl: "TCP://sql-neu.internal:5022",
-      certificateName: "ag_cert_neu",
-      certificateUser: "ag_user_neu",
-    },
-    swedencentral: {
-      serverName: "SQLSDC",
-      endpointUrl: "TCP://sql-sdc.internal:5022",
-      certificateName: "ag_cert_sdc",
-      certificateUser: "ag_user_sdc",
-    },
-  },
-  statementTimeoutMs: 30_000,
-};
+const settings = sqlServerSettings(["shopdb", "audit"]);
 
 function actuator(client: SqlClient, extra: Partial<SqlServerSettings> = {}) {
   return new SqlServerActuator(client, { ...settings, ...extra });
