@@ -5,7 +5,7 @@ import {
   type ReplicaStatus,
 } from "../../../../modules/core/failover";
 import { A, B, C, harness } from "./harness";
-import { operationError, rig, type Rig } from "./rig";
+import { operationError, rig, statusPatch, type Rig } from "./rig";
 
 const T0 = Date.UTC(2026, 10, 25, 12, 0, 0);
 const D = "polandcentral";
@@ -27,27 +27,6 @@ function engineWith(
   onStart: (step: EngineEvent["step"]) => void = () => undefined,
 ) {
   return h.engine({ patch, onEvent: (e) => e.phase === "start" && onStart(e.step) });
-}
-
-/** database.status rewritten while one step runs (`nth`: earlier status calls of that region in the step). */
-function statusPatch(
-  h: Rig,
-  rewrite: (region: string, step: string | undefined, nth: number, real: ReplicaStatus | undefined) => unknown,
-) {
-  const counts = new Map<string, number>();
-  return (a: Actuators): Partial<Actuators> => ({
-    database: {
-      ...a.database,
-      status: async (region, t) => {
-        const real = await a.database.status(region, t);
-        const key = `${h.step()}:${region}`;
-        const nth = counts.get(key) ?? 0;
-        counts.set(key, nth + 1);
-        const answer = rewrite(region, h.step(), nth, real);
-        return (answer === "real" ? real : answer) as ReplicaStatus | undefined;
-      },
-    },
-  });
 }
 
 describe("emergency failover: the journal record an operator reads", () => {

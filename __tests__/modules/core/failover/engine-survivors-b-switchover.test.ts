@@ -1,6 +1,6 @@
 import { type Actuators, type OperationRecord, type ReplicaStatus } from "../../../../modules/core/failover";
 import { A, B, C, harness } from "./harness";
-import { operationError, rig, type Rig } from "./rig";
+import { operationError, rig, statusPatch, type Rig } from "./rig";
 
 const T0 = Date.UTC(2026, 10, 25, 12, 0, 0);
 const D = "polandcentral";
@@ -26,23 +26,8 @@ function statusPatched(
   rewrite: (region: string, step: string | undefined, nth: number, real: ReplicaStatus | undefined) => unknown,
   extra: (a: Actuators) => Partial<Actuators> = () => ({}),
 ) {
-  const counts = new Map<string, number>();
-  return h.engine({
-    patch: (a) => ({
-      database: {
-        ...a.database,
-        status: async (region, t) => {
-          const real = await a.database.status(region, t);
-          const key = `${h.step()}:${region}`;
-          const nth = counts.get(key) ?? 0;
-          counts.set(key, nth + 1);
-          const answer = rewrite(region, h.step(), nth, real);
-          return (answer === "real" ? real : answer) as ReplicaStatus | undefined;
-        },
-      },
-      ...extra(a),
-    }),
-  });
+  const status = statusPatch(h, rewrite);
+  return h.engine({ patch: (a) => ({ ...status(a), ...extra(a) }) });
 }
 
 describe("planned switchover: the journal record an operator reads", () => {

@@ -4,6 +4,7 @@ import {
   type Actuators,
   type EngineEvent,
   type EngineSettings,
+  type ReplicaStatus,
   type StepId,
 } from "../../../../modules/core/failover";
 import { settings } from "./harness";
@@ -74,4 +75,25 @@ export async function operationError(promise: Promise<unknown>): Promise<Operati
   );
   expect(error).toBeInstanceOf(OperationError);
   return error as OperationError;
+}
+
+/** database.status rewritten while one step runs (`nth`: earlier status calls of that region in the step). */
+export function statusPatch(
+  h: Rig,
+  rewrite: (region: string, step: string | undefined, nth: number, real: ReplicaStatus | undefined) => unknown,
+) {
+  const counts = new Map<string, number>();
+  return (a: Actuators): Partial<Actuators> => ({
+    database: {
+      ...a.database,
+      status: async (region, t) => {
+        const real = await a.database.status(region, t);
+        const key = `${h.step()}:${region}`;
+        const nth = counts.get(key) ?? 0;
+        counts.set(key, nth + 1);
+        const answer = rewrite(region, h.step(), nth, real);
+        return (answer === "real" ? real : answer) as ReplicaStatus | undefined;
+      },
+    },
+  });
 }
