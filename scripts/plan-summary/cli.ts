@@ -23,6 +23,7 @@ import { parsePolicyReport } from "./policy";
 import { renderSummary } from "./render";
 import {
   COUNT_KEYS,
+  STACK_STATUSES,
   stackWithoutPlan,
   summarizePlan,
   type EnvironmentSummary,
@@ -211,15 +212,6 @@ function readSummary(file: string, readFile: (path: string) => string): Environm
   });
   return data;
 }
-
-const STACK_STATUSES: readonly StackStatus[] = [
-  "planned",
-  "waiting-for-upstream",
-  "blocked",
-  "failed",
-  "skipped",
-  "missing",
-];
 
 /** What is wrong with one entry of a summary's stacks (as ".field ..."), or undefined. */
 function stackSummaryProblem(value: unknown): string | undefined {

@@ -45,15 +45,12 @@ export interface ChangeEntry {
   readonly changedAttributes?: readonly string[];
 }
 
-/** What a stack's plan run came to. Only `planned` stacks carry a plan. */
-export type StackStatus =
-  | "planned"
-  | "waiting-for-upstream"
-  | "blocked"
-  | "failed"
-  | "skipped"
-  /** No summary arrived for the environment at all (its plan job died early). */
-  | "missing";
+/**
+ * What a stack's plan run came to. Only `planned` stacks carry a plan; `missing` means no
+ * summary arrived for the environment at all (its plan job died early).
+ */
+export const STACK_STATUSES = ["planned", "waiting-for-upstream", "blocked", "failed", "skipped", "missing"] as const;
+export type StackStatus = (typeof STACK_STATUSES)[number];
 
 export interface StackSummary {
   readonly stack: string;
