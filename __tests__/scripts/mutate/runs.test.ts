@@ -58,4 +58,46 @@ describe("npm run mutate: which Stryker runs, with which specs", () => {
       "mutate: --specs applies to one --mutate glob; give --mutate too",
     );
   });
+
+  // Stryker's --mutate is a comma-separated list: "a/{x,y}.ts" reaches it as "a/{x" and "y}.ts",
+  // which match nothing, so an exclusion written that way silently mutates the excluded files.
+  test("the drill's cloud targets reach Stryker as three exclusions, and its other files as one glob", () => {
+    const drill = plannedRuns([]).find((r) => r.folder === "scripts/drill");
+    const globs = drill?.args[drill.args.indexOf("--mutate") + 1].split(",");
+    expect(globs).toEqual([
+      "scripts/drill/**/*.ts",
+      "!scripts/drill/targets/aws.ts",
+      "!scripts/drill/targets/azure.ts",
+      "!scripts/drill/targets/cloud-common.ts",
+    ]);
+  });
+
+  test("modules/core reaches Stryker as its own files, sql/ and migration/, each a glob of its own", () => {
+    const core = plannedRuns([]).find((r) => r.folder === "modules/core");
+    expect(core?.args.slice(-2)).toEqual([
+      "--mutate",
+      "modules/core/*.ts,modules/core/sql/**/*.ts,modules/core/migration/**/*.ts",
+    ]);
+  });
+
+  test("a glob of sql/ or migration/ runs with the modules/core specs; one of another core folder with that folder's", () => {
+    expect(plannedRuns(["--mutate", "modules/core/sql/readiness-probe.ts"])[0].specs).toContain(
+      "__tests__/scripts/rto.test.ts",
+    );
+    expect(plannedRuns(["--mutate", "modules/core/migration/**/*.ts,modules/core/naming.ts"])[0].specs).toContain(
+      "__tests__/modules/core/*.test.ts",
+    );
+    expect(plannedRuns(["--mutate", "modules/core/failover/engine.ts"])[0].specs).toEqual([
+      "__tests__/modules/core/failover/**/*.test.ts",
+    ]);
+  });
+
+  test("a --mutate glob with a brace list is refused, naming the list and the fix", () => {
+    expect(() => plannedRuns(["--mutate", "scripts/drill/**/*.ts,!scripts/drill/targets/{aws,azure}.ts"])).toThrow(
+      'mutate: --mutate "scripts/drill/**/*.ts,!scripts/drill/targets/{aws,azure}.ts" has the brace list {aws,azure}; ' +
+        "Stryker splits --mutate at every comma, so give each alternative as a glob of its own",
+    );
+    // A brace without a comma is a glob Stryker receives whole.
+    expect(() => plannedRuns(["--mutate", "scripts/drill/{cli}.ts"])).not.toThrow();
+  });
 });
