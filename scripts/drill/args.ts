@@ -33,7 +33,12 @@ export const USAGE = `Usage: npm run drill -- [--env <name>] [--target local|azu
 
 Exit code: 0 pass, 1 an objective or a check missed, 2 bad arguments, 3 aborted (preflight failed).`;
 
-export class UsageError extends Error {}
+/** A bad command line; its message says which option, what was given and what is expected. */
+export class UsageError extends Error {
+  constructor(message: string) {
+    super(message);
+  }
+}
 
 const OPTIONS = {
   env: { type: "string" },

@@ -127,7 +127,7 @@ export async function main(argv: readonly string[], io: DrillIo = processIo): Pr
       return 0;
     }
     if (error instanceof UsageError) {
-      io.err(`${error.message ? `drill: ${error.message}\n\n` : ""}${USAGE}`);
+      io.err(`drill: ${error.message}\n\n${USAGE}`);
       return 2;
     }
     if (error instanceof ConfigValidationError) {

@@ -1,50 +1,11 @@
 import { modelRecovery } from "../../../modules/core/rto-model";
-import { realClock, runDrill, type DrillOptions } from "../../../scripts/drill/engine";
-import { SCENARIOS, type ScenarioId } from "../../../scripts/drill/scenarios";
+import { realClock, runDrill } from "../../../scripts/drill/engine";
 import type { Check, DatabaseNodeView, DrillReport, FailoverObservation } from "../../../scripts/drill/types";
 import { LAB_DEFAULTS, labModelInputs } from "../../../scripts/lab/settings";
-import { FakeClock, FakeTarget, type FakeBehaviour } from "./fakes";
+import { drill, drillOptions, FakeClock, FakeTarget, fakeTarget as target, regionFailsOver } from "./fakes";
 
 // The lab's model with its defaults: RTO 14 s, lag bound (RPO) 1 s.
 const model = modelRecovery(labModelInputs(LAB_DEFAULTS));
-
-const regionFailsOver: FakeBehaviour = {
-  trafficDownSeconds: 6,
-  writesDownSeconds: 6,
-  failoverAfterSeconds: 5.5,
-  servingAfter: ["region-2"],
-};
-
-/** A FakeTarget whose methods a test can replace or remove. */
-function target(clock: FakeClock, behaviour: FakeBehaviour, extra: Record<string, unknown> = {}): FakeTarget {
-  return Object.assign(new FakeTarget(clock, behaviour), extra);
-}
-
-async function drill(
-  scenario: ScenarioId,
-  make: (clock: FakeClock) => FakeTarget,
-  overrides: Partial<DrillOptions> = {},
-): Promise<{ report: DrillReport; target: FakeTarget; log: string[] }> {
-  const clock = new FakeClock();
-  const t = make(clock);
-  const log: string[] = [];
-  const report = await runDrill({
-    environment: "test",
-    target: t,
-    scenario: SCENARIOS[scenario],
-    objectives: { rtoSeconds: 15, rpoSeconds: 2 },
-    model,
-    settingsSource: "test",
-    confirmationMs: 5000,
-    probeIntervalMs: 1000,
-    trafficEveryMs: 100,
-    markerEveryMs: 20,
-    log: (line) => log.push(line),
-    clock,
-    ...overrides,
-  });
-  return { report, target: t, log };
-}
 
 const check = (report: DrillReport, id: string): Check | undefined => report.checks.find((c) => c.id === id);
 const events = (report: DrillReport, phase: string) =>
@@ -77,19 +38,12 @@ describe("the real clock", () => {
 describe("the drill's default clock", () => {
   test("without a clock the drill runs on the system clock", async () => {
     const before = Date.now();
-    const report = await runDrill({
-      environment: "test",
-      target: new FakeTarget(new FakeClock(), { preflight: [{ id: "regions-healthy", ok: false, detail: "down" }] }),
-      scenario: SCENARIOS["region-down"],
-      objectives: { rtoSeconds: 15, rpoSeconds: 2 },
-      model,
-      settingsSource: "test",
-      confirmationMs: 5000,
-      probeIntervalMs: 1000,
-      trafficEveryMs: 100,
-      markerEveryMs: 20,
-      log: () => undefined,
-    });
+    const { clock: _noClock, ...withoutClock } = drillOptions(
+      "region-down",
+      new FakeTarget(new FakeClock(), { preflight: [{ id: "regions-healthy", ok: false, detail: "down" }] }),
+      new FakeClock(),
+    );
+    const report = await runDrill({ ...withoutClock, model });
     // The fake target's clock starts in 2026-01-01; the drill's times come from the system clock.
     expect(Date.parse(report.startedAt)).toBeGreaterThanOrEqual(before);
     expect(Date.parse(report.finishedAt)).toBeLessThanOrEqual(Date.now());

@@ -1,36 +1,13 @@
-import { modelRecovery } from "../../../modules/core/rto-model";
 import { runDrill, type DrillOptions } from "../../../scripts/drill/engine";
-import { LAB_DEFAULTS, labModelInputs } from "../../../scripts/lab/settings";
-import { SCENARIOS, type ScenarioId } from "../../../scripts/drill/scenarios";
-import { FakeClock, FakeTarget, type FakeBehaviour } from "./fakes";
+import { type ScenarioId } from "../../../scripts/drill/scenarios";
+import { drillOptions, FakeClock, FakeTarget, regionFailsOver, type FakeBehaviour } from "./fakes";
 
 function drill(scenario: ScenarioId, behaviour: FakeBehaviour, overrides: Partial<DrillOptions> = {}) {
   const clock = new FakeClock();
   const target = new FakeTarget(clock, behaviour);
-  const report = runDrill({
-    environment: "test",
-    target,
-    scenario: SCENARIOS[scenario],
-    objectives: { rtoSeconds: 15, rpoSeconds: 2 },
-    model: modelRecovery(labModelInputs(LAB_DEFAULTS)),
-    settingsSource: "test",
-    confirmationMs: 5000,
-    probeIntervalMs: 1000,
-    trafficEveryMs: 100,
-    markerEveryMs: 20,
-    log: () => undefined,
-    clock,
-    ...overrides,
-  });
+  const report = runDrill({ ...drillOptions(scenario, target, clock), ...overrides });
   return { report, target, clock };
 }
-
-const regionFailsOver: FakeBehaviour = {
-  trafficDownSeconds: 6,
-  writesDownSeconds: 6,
-  failoverAfterSeconds: 5.5,
-  servingAfter: ["region-2"],
-};
 
 describe("drill engine", () => {
   test("passes a whole-region drill that fails over inside the objective and the model", async () => {

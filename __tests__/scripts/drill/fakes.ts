@@ -1,7 +1,11 @@
-import type { Clock } from "../../../scripts/drill/engine";
+import { modelRecovery } from "../../../modules/core/rto-model";
+import { runDrill, type Clock, type DrillOptions } from "../../../scripts/drill/engine";
+import { SCENARIOS, type ScenarioId } from "../../../scripts/drill/scenarios";
+import { LAB_DEFAULTS, labModelInputs } from "../../../scripts/lab/settings";
 import type {
   Check,
   DatabaseNodeView,
+  DrillReport,
   DrillTarget,
   FailoverObservation,
   FaultStep,
@@ -149,4 +153,61 @@ export class FakeTarget implements DrillTarget {
   async cleanup(): Promise<void> {
     this.calls.push("cleanup");
   }
+}
+
+/** A whole-region failure that fails over: traffic and writes back 6 s after the fault, on region-2. */
+export const regionFailsOver: FakeBehaviour = {
+  trafficDownSeconds: 6,
+  writesDownSeconds: 6,
+  failoverAfterSeconds: 5.5,
+  servingAfter: ["region-2"],
+};
+
+/** A FakeTarget whose methods a test can replace or remove. */
+export function fakeTarget(
+  clock: FakeClock,
+  behaviour: FakeBehaviour,
+  extra: Record<string, unknown> = {},
+): FakeTarget {
+  return Object.assign(new FakeTarget(clock, behaviour), extra);
+}
+
+/**
+ * The options of a test drill: objectives RTO 15 s and RPO 2 s, the lab's model with its
+ * defaults (RTO 14 s, default recovery timeout 42 s, lag bound 1 s), 5 s confirmation, probes
+ * every second, traffic every 100 ms and a marker every 20 ms.
+ */
+export function drillOptions(
+  scenario: ScenarioId,
+  target: DrillTarget,
+  clock: Clock,
+  log: (line: string) => void = () => undefined,
+): DrillOptions {
+  return {
+    environment: "test",
+    target,
+    scenario: SCENARIOS[scenario],
+    objectives: { rtoSeconds: 15, rpoSeconds: 2 },
+    model: modelRecovery(labModelInputs(LAB_DEFAULTS)),
+    settingsSource: "test",
+    confirmationMs: 5000,
+    probeIntervalMs: 1000,
+    trafficEveryMs: 100,
+    markerEveryMs: 20,
+    log,
+    clock,
+  };
+}
+
+/** Runs a test drill against the target `make` builds on the clock, returning the report, the target and the log. */
+export async function drill(
+  scenario: ScenarioId,
+  make: (clock: FakeClock) => FakeTarget,
+  overrides: Partial<DrillOptions> = {},
+  clock: FakeClock = new FakeClock(),
+): Promise<{ report: DrillReport; target: FakeTarget; log: string[] }> {
+  const t = make(clock);
+  const log: string[] = [];
+  const report = await runDrill({ ...drillOptions(scenario, t, clock, (line) => log.push(line)), ...overrides });
+  return { report, target: t, log };
 }

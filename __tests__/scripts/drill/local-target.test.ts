@@ -1,183 +1,37 @@
 import type { OwnedEvent } from "../../../scripts/lab/automation";
 import { LabAutomation } from "../../../scripts/lab/automation";
-import { Lab, type NodeStatus, type StandbyReplication } from "../../../scripts/lab/lab";
+import { Lab, type StandbyReplication } from "../../../scripts/lab/lab";
 import { queryPort, sleep } from "../../../scripts/lab/postgres";
 import { LAB_DEFAULTS, type LabSettings } from "../../../scripts/lab/settings";
 import { SCENARIOS, type ScenarioId } from "../../../scripts/drill/scenarios";
 import { engineSteps, LocalTarget, runLocalDrill } from "../../../scripts/drill/targets/local";
 import type { JournalRecord, OperationRecord } from "../../../modules/core/failover/types";
+import {
+  alternating,
+  FakeAutomation,
+  fakeFetch,
+  FakeLab,
+  json,
+  switchBackWithEveryMarker,
+  type Web,
+} from "./local-fakes";
 
 // The lab target with the lab replaced by a scripted one: no servers, no sockets (fetch is faked),
 // no waiting (the lab's sleep is faked and records how long it was asked to wait).
-jest.mock("../../../scripts/lab/lab", () => ({ Lab: { up: jest.fn() } }));
-jest.mock("../../../scripts/lab/automation", () => ({
-  ...jest.requireActual("../../../scripts/lab/automation"),
-  LabAutomation: jest.fn(),
-}));
-jest.mock("../../../scripts/lab/postgres", () => ({
-  LAB_DATABASE: "shopdb",
-  queryPort: jest.fn(),
-  sleep: jest.fn(async () => undefined),
-}));
+jest.mock("../../../scripts/lab/lab", () => jest.requireActual("./local-fakes").labModule());
+jest.mock("../../../scripts/lab/automation", () => jest.requireActual("./local-fakes").automationModule());
+jest.mock("../../../scripts/lab/postgres", () => jest.requireActual("./local-fakes").postgresModule());
 
 const labUp = Lab.up as jest.MockedFunction<typeof Lab.up>;
 const Automation = LabAutomation as unknown as jest.Mock;
 const query = queryPort as jest.MockedFunction<typeof queryPort>;
 const sleepMock = sleep as jest.MockedFunction<typeof sleep>;
 
-type Marker = { seq: number; node: string; writtenAt: number };
-
-class FakeLab {
-  primary = "region-1";
-  promotions = 1;
-  readonly password = "s3cret";
-  readonly lbPort = 18080;
-  readonly calls: string[] = [];
-  states: Record<string, string> = { "region-1": "UP", "region-2": "UP" };
-  replicationRows: StandbyReplication[] = [{ region: "region-2", state: "streaming", replayLagSeconds: 0.25 }];
-  status: Record<string, NodeStatus> = {};
-  markerRows: Record<string, Marker[]> = {};
-  /** Replication rows after a wait (the lab catching up while the target waits for it). */
-  afterWait?: StandbyReplication[];
-  readonly regions: {
-    name: string;
-    web: { port: number };
-    db: { port: number; running: boolean; stop(): Promise<void> };
-  }[];
-  readonly loadBalancer = {
-    serverStates: async (): Promise<Record<string, string>> => this.states,
-  };
-
-  constructor(names = ["region-1", "region-2"]) {
-    this.regions = names.map((name, i) => ({
-      name,
-      web: { port: 18100 + i },
-      db: {
-        port: 15400 + i,
-        running: true,
-        stop: async () => void this.calls.push(`db.stop ${name}`),
-      },
-    }));
-    for (const name of names)
-      this.status[name] = {
-        region: name,
-        running: true,
-        reachable: true,
-        inRecovery: name !== "region-1",
-        writable: name === "region-1",
-        fenced: false,
-      };
-  }
-
-  get regionNames(): string[] {
-    return this.regions.map((r) => r.name);
-  }
-  region(name: string) {
-    const r = this.regions.find((x) => x.name === name);
-    if (!r) throw new Error(`no region ${name}`);
-    return r;
-  }
-  async replication(): Promise<StandbyReplication[]> {
-    return this.replicationRows;
-  }
-  async nodeStatus(name: string): Promise<NodeStatus> {
-    return this.status[name];
-  }
-  async markers(name: string): Promise<Marker[]> {
-    this.calls.push(`markers ${name}`);
-    const rows = this.markerRows[name];
-    if (!rows) throw new Error(`${name} refuses connections`);
-    return [...rows];
-  }
-  async stopWeb(name: string) {
-    this.calls.push(`stopWeb ${name}`);
-  }
-  async stopDb(name: string) {
-    this.calls.push(`stopDb ${name}`);
-  }
-  cutReplication(names?: readonly string[]) {
-    this.calls.push(names ? `cutReplication ${names.join(",")}` : "cutReplication");
-  }
-  pauseDb(name: string) {
-    this.calls.push(`pauseDb ${name}`);
-  }
-  resumeDb(name: string) {
-    this.calls.push(`resumeDb ${name}`);
-  }
-  async restartDb(name: string) {
-    this.calls.push(`restartDb ${name}`);
-  }
-  async restartWeb(name: string) {
-    this.calls.push(`restartWeb ${name}`);
-  }
-  async waitFor(what: string, check: () => Promise<boolean>, timeoutMs: number) {
-    this.calls.push(`waitFor ${what} (${timeoutMs} ms)`);
-    if (this.afterWait) this.replicationRows = this.afterWait;
-    if (!(await check())) throw new Error(`timed out waiting for ${what}`);
-  }
-  async down() {
-    this.calls.push("down");
-  }
-}
-
-class FakeAutomation {
-  readonly events: OwnedEvent[] = [];
-  readonly calls: string[] = [];
-  readonly started: unknown[] = [];
-  owners = ["lab-engine-1"];
-  allOwners = ["lab-engine-1"];
-  record: JournalRecord = {};
-  failbackOperation?: OperationRecord;
-  failbackEvents: OwnedEvent[] = [];
-  /** What the failback operation changes in the lab, in order. */
-  readonly duringFailback: (() => void)[] = [];
-  readonly notices: { subject: string }[] = [];
-  readonly actuators = {
-    database: { demote: async (region: string) => void this.calls.push(`demote ${region}`) },
-    notifier: { notices: this.notices },
-  };
-
-  start(options: unknown) {
-    this.started.push(options);
-    return `lab-engine-${this.started.length}`;
-  }
-  async journal() {
-    return this.record;
-  }
-  engine(owner: string) {
-    return {
-      failback: async (region: string, options: unknown) => {
-        this.calls.push(`failback ${region} ${JSON.stringify(options)} as ${owner}`);
-        this.events.push(...this.failbackEvents);
-        for (const change of this.duringFailback) change();
-        return this.failbackOperation as OperationRecord;
-      },
-    };
-  }
-  async stop() {
-    this.calls.push("stop");
-  }
-}
-
-interface Web {
-  health: Record<number, number | "down">;
-  app: () => { status: number; body: string } | "down";
-  write: (url: string) => { status: number; body: string };
-}
-
 let lab: FakeLab;
 let automation: FakeAutomation;
 let web: Web;
 let fetched: { url: string; method: string }[];
 const logs: string[] = [];
-
-const json = (status: number, body: unknown) => ({ status, body: JSON.stringify(body) });
-
-/** The web app behind the load balancer answers from each region in turn. */
-function alternating(regions: string[]): () => { status: number; body: string } {
-  let i = 0;
-  return () => json(200, { region: regions[i++ % regions.length] });
-}
 
 beforeEach(() => {
   jest.clearAllMocks();
@@ -192,26 +46,7 @@ beforeEach(() => {
     app: alternating(["region-1", "region-2"]),
     write: () => ({ status: 200, body: "ok" }),
   };
-  jest.spyOn(globalThis, "fetch").mockImplementation(async (input, init) => {
-    const url = String(input);
-    fetched.push({ url, method: init?.method ?? "GET" });
-    const { pathname, port } = new URL(url);
-    if (pathname === "/health") {
-      const status = web.health[Number(port)];
-      if (status === "down" || status === undefined) throw new TypeError("fetch failed");
-      return new Response("ok", { status });
-    }
-    if (pathname === "/app") {
-      const answer = web.app();
-      if (answer === "down") throw new TypeError("fetch failed");
-      return new Response(answer.body, { status: answer.status });
-    }
-    if (pathname === "/write") {
-      const answer = web.write(url);
-      return new Response(answer.body, { status: answer.status });
-    }
-    throw new Error(`unexpected fetch ${url}`);
-  });
+  fakeFetch(web, fetched);
 });
 
 afterEach(() => {
@@ -810,19 +645,8 @@ describe("lab failback", () => {
 
   /** After the switch back: region-1 primary with every marker, region-2 streaming from it. */
   function switchedBack() {
-    lab.primary = "region-2";
-    lab.markerRows["region-2"] = [
-      { seq: 1, node: "region-1", writtenAt: 1 },
-      { seq: 2, node: "region-2", writtenAt: 2 },
-    ];
-    automation.failbackOperation = switchback();
     // The switchover moves the primary back, with every marker.
-    automation.duringFailback.push(() => {
-      lab.primary = "region-1";
-      lab.markerRows["region-1"] = [...lab.markerRows["region-2"]];
-      lab.status["region-1"] = { ...lab.status["region-1"], writable: true };
-      lab.status["region-2"] = { ...lab.status["region-2"], writable: false };
-    });
+    switchBackWithEveryMarker(lab, automation, switchback());
   }
 
   const byId = async () => {

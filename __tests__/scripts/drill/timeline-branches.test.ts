@@ -3,36 +3,24 @@ import { judge } from "../../../scripts/drill/report";
 import { measuredPhases, renderGantt, renderTimelineSection } from "../../../scripts/drill/timeline";
 import type { DrillReport } from "../../../scripts/drill/types";
 import { LAB_DEFAULTS, labModelInputs } from "../../../scripts/lab/settings";
+import { at, timelineReport } from "./report-fixtures";
 
-const FAULT = Date.parse("2026-01-01T00:00:10.000Z");
-const at = (seconds: number) => FAULT + seconds * 1000;
 const model = modelRecovery(labModelInputs(LAB_DEFAULTS));
 
 function report(overrides: Partial<DrillReport> = {}): DrillReport {
-  return judge({
-    schemaVersion: 1,
-    environment: "lab",
-    target: "local",
-    scenario: { id: "db-down", title: "Region-1 database down" },
-    startedAt: "2026-01-01T00:00:00.000Z",
-    finishedAt: "2026-01-01T00:00:30.000Z",
-    faultAt: new Date(FAULT).toISOString(),
-    durationSeconds: 30,
-    settingsSource: "lab defaults",
-    objectives: { rtoSeconds: 15, rpoSeconds: 2 },
-    model,
-    preflight: [],
-    timeline: [],
-    failover: { state: "completed", expected: true },
-    measured: {
-      rtoSeconds: 8,
-      trafficRtoSeconds: 8,
-      rpoBasis: "markers",
-      traffic: { total: 10, failed: 2 },
+  return timelineReport(
+    {
+      model,
+      failover: { state: "completed", expected: true },
+      measured: {
+        rtoSeconds: 8,
+        trafficRtoSeconds: 8,
+        rpoBasis: "markers",
+        traffic: { total: 10, failed: 2 },
+      },
     },
-    checks: [],
-    ...overrides,
-  });
+    overrides,
+  );
 }
 
 describe("drill timeline: edge cases", () => {

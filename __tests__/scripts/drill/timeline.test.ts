@@ -3,9 +3,8 @@ import { judge, renderMarkdown } from "../../../scripts/drill/report";
 import { measuredPhases, modelPhases, renderGantt, renderPhaseTable } from "../../../scripts/drill/timeline";
 import type { DrillReport, EngineStepTiming } from "../../../scripts/drill/types";
 import { LAB_DEFAULTS, labModelInputs } from "../../../scripts/lab/settings";
+import { at, timelineReport } from "./report-fixtures";
 
-const FAULT = Date.parse("2026-01-01T00:00:10.000Z");
-const at = (seconds: number) => FAULT + seconds * 1000;
 // 1 s probes with a 500 ms timeout: detection 1.5 s, then 5 s confirmation, 2 s engine start, 3 s promotion.
 const model = modelRecovery(labModelInputs({ ...LAB_DEFAULTS, probeTimeoutMs: 500 }));
 
@@ -17,41 +16,30 @@ const steps: EngineStepTiming[] = [
 ];
 
 function report(overrides: Partial<DrillReport> = {}): DrillReport {
-  return judge({
-    schemaVersion: 1,
-    environment: "lab",
-    target: "local",
-    scenario: { id: "db-down", title: "Region-1 database down" },
-    startedAt: "2026-01-01T00:00:00.000Z",
-    finishedAt: "2026-01-01T00:00:30.000Z",
-    faultAt: new Date(FAULT).toISOString(),
-    durationSeconds: 30,
-    settingsSource: "lab defaults",
-    objectives: { rtoSeconds: 15, rpoSeconds: 2 },
-    model,
-    preflight: [],
-    timeline: [],
-    failover: {
-      state: "completed",
-      expected: true,
-      newPrimary: "region-2",
-      detectedAt: at(0.8),
-      confirmedAt: at(6.0),
-      steps,
+  return timelineReport(
+    {
+      model,
+      failover: {
+        state: "completed",
+        expected: true,
+        newPrimary: "region-2",
+        detectedAt: at(0.8),
+        confirmedAt: at(6.0),
+        steps,
+      },
+      measured: {
+        rtoSeconds: 8.5,
+        trafficRtoSeconds: 8.5,
+        writeRtoSeconds: 8.4,
+        rpoSeconds: 0.1,
+        rpoBasis: "markers",
+        firstWriteAfterFaultSeconds: 8.4,
+        traffic: { total: 100, failed: 40 },
+        markers: { acknowledged: 300, lost: 2, lostBeforeLagWindow: 0 },
+      },
     },
-    measured: {
-      rtoSeconds: 8.5,
-      trafficRtoSeconds: 8.5,
-      writeRtoSeconds: 8.4,
-      rpoSeconds: 0.1,
-      rpoBasis: "markers",
-      firstWriteAfterFaultSeconds: 8.4,
-      traffic: { total: 100, failed: 40 },
-      markers: { acknowledged: 300, lost: 2, lostBeforeLagWindow: 0 },
-    },
-    checks: [],
-    ...overrides,
-  });
+    overrides,
+  );
 }
 
 describe("drill timeline", () => {
