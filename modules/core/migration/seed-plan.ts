@@ -119,11 +119,14 @@ export function planDatabaseRestore(
     reached = lsn(options.restoredUpToLsn);
   }
 
-  // Copy-only log backups are outside the chain; logs wholly before the point reached are not needed.
+  // Copy-only log backups are outside the chain. Logs in LSN order: by first LSN, and of two
+  // starting together (an empty log, then the next one) the one ending first.
   const logs = mine
-    .filter((h) => h.backupType === 2 && !h.isCopyOnly && lsn(h.lastLsn) > reached)
-    .sort((a, b) => (lsn(a.firstLsn) < lsn(b.firstLsn) ? -1 : lsn(a.firstLsn) > lsn(b.firstLsn) ? 1 : 0));
+    .filter((h) => h.backupType === 2 && !h.isCopyOnly)
+    .sort((a, b) => compareLsn(a.firstLsn, b.firstLsn) || compareLsn(a.lastLsn, b.lastLsn));
   for (const log of logs) {
+    // A log wholly at or before the point reached adds nothing (nor does an empty one there).
+    if (lsn(log.lastLsn) <= reached) continue;
     if (log.recoveryForkId !== base.recoveryForkId) {
       throw new RestoreChainError(
         database,
@@ -145,6 +148,13 @@ export function planDatabaseRestore(
 
   const statements = steps.map((step) => restoreStatement(database, step, full, options));
   return { database, steps, lastLsn: reached.toString(), statements };
+}
+
+/** The order of two LSNs: negative, zero or positive. */
+function compareLsn(a: string, b: string): number {
+  const x = lsn(a);
+  const y = lsn(b);
+  return x < y ? -1 : x > y ? 1 : 0;
 }
 
 /** T-SQL string literal. */
