@@ -1,5 +1,13 @@
 import { isMigrationDrill, migrationDrillMain, parseMigrationArgs } from "../../../scripts/drill/migration";
 
+// Bad arguments must stop before any lab starts. Should they not (a regression, or a mutant under
+// `npm run mutate`), the rehearsal is this stand-in, which fails the test instead of starting
+// PostgreSQL servers that a timed-out test would leave running.
+jest.mock("../../../scripts/lab/migration", () => ({
+  runMigrationRehearsal: () => Promise.reject(new Error("a unit spec started the migration lab")),
+  renderMigrationReport: () => "",
+}));
+
 describe("drill arguments of the migration-cutover scenario", () => {
   test("recognizes the scenario in both spellings, and only it", () => {
     expect(isMigrationDrill(["--scenario", "migration-cutover"])).toBe(true);
