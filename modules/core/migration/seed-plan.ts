@@ -119,13 +119,14 @@ export function planDatabaseRestore(
     reached = lsn(options.restoredUpToLsn);
   }
 
-  // Copy-only log backups are outside the chain. Logs in LSN order: by first LSN, and of two
-  // starting together (an empty log, then the next one) the one ending first.
+  // Copy-only log backups are outside the chain; the others in the order of their first LSN.
   const logs = mine
     .filter((h) => h.backupType === 2 && !h.isCopyOnly)
-    .sort((a, b) => compareLsn(a.firstLsn, b.firstLsn) || compareLsn(a.lastLsn, b.lastLsn));
+    .sort((a, b) => compareLsn(a.firstLsn, b.firstLsn));
   for (const log of logs) {
-    // A log wholly at or before the point reached adds nothing (nor does an empty one there).
+    // A log wholly at or before the point reached adds nothing. This also settles the order of
+    // two logs starting at the same LSN (an empty log and the next one): whichever comes second
+    // is skipped or continues the chain, so the chain and lastLsn never go back.
     if (lsn(log.lastLsn) <= reached) continue;
     if (log.recoveryForkId !== base.recoveryForkId) {
       throw new RestoreChainError(
