@@ -29,6 +29,16 @@ function engineWith(
   return h.engine({ patch, onEvent: (e) => e.phase === "start" && onStart(e.step) });
 }
 
+/** An engine whose fence state answers `answer`'s result, when it gives one, instead of the fence's. */
+function fenceStateWith(
+  h: Rig,
+  answer: (region: string) => Awaited<ReturnType<Actuators["fence"]["state"]>> | undefined,
+) {
+  return engineWith(h, (a) => ({
+    fence: { ...a.fence, state: async (region) => answer(region) ?? a.fence.state(region) },
+  }));
+}
+
 describe("emergency failover: the journal record an operator reads", () => {
   test("a region outage: best-effort repoint of the failed region's name, fence verified, every detail recorded", async () => {
     const h = harness({ regions: [A, B, C] });
@@ -221,18 +231,13 @@ describe("emergency failover: fencing the old primary", () => {
     const h = rig({ regions: [A, B] });
     h.sim.regionDown(A);
     let failed = false;
-    const engine = engineWith(h, (a) => ({
-      fence: {
-        ...a.fence,
-        state: async (region) => {
-          if (h.step() === "fence" && !failed) {
-            failed = true;
-            throw new Error("fence API unavailable");
-          }
-          return a.fence.state(region);
-        },
-      },
-    }));
+    const engine = fenceStateWith(h, () => {
+      if (h.step() === "fence" && !failed) {
+        failed = true;
+        throw new Error("fence API unavailable");
+      }
+      return undefined;
+    });
     const op = await engine.failover({ reason: "drill" });
     expect(stepOf(op, "fence")).toMatchObject({
       outcome: "done",
@@ -259,15 +264,10 @@ describe("emergency failover: fencing the old primary", () => {
   test("verify warns when the old primary's fence state cannot be read", async () => {
     const h = rig({ regions: [A, B] });
     h.sim.regionDown(A);
-    const engine = engineWith(h, (a) => ({
-      fence: {
-        ...a.fence,
-        state: async (region) => {
-          if (h.step() === "verify") throw new Error("fence API unavailable");
-          return a.fence.state(region);
-        },
-      },
-    }));
+    const engine = fenceStateWith(h, () => {
+      if (h.step() === "verify") throw new Error("fence API unavailable");
+      return undefined;
+    });
     const op = await engine.failover({ reason: "drill" });
     expect(stepOf(op, "verify")).toMatchObject({
       outcome: "done",
@@ -278,15 +278,7 @@ describe("emergency failover: fencing the old primary", () => {
   test("verify says when the old primary is isolated but not stopped", async () => {
     const h = rig({ regions: [A, B] });
     h.sim.regionDown(A);
-    const engine = engineWith(h, (a) => ({
-      fence: {
-        ...a.fence,
-        state: async (region) => {
-          if (h.step() === "verify") return { isolated: true, stopped: false };
-          return a.fence.state(region);
-        },
-      },
-    }));
+    const engine = fenceStateWith(h, () => (h.step() === "verify" ? { isolated: true, stopped: false } : undefined));
     const op = await engine.failover({ reason: "drill" });
     expect(stepOf(op, "verify")).toMatchObject({
       outcome: "done",

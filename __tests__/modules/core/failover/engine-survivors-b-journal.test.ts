@@ -6,6 +6,17 @@ const T0 = Date.UTC(2026, 10, 25, 12, 0, 0);
 
 const stepOf = (op: OperationRecord, step: string) => op.steps.find((s) => s.step === step);
 
+/** A failover from westeurope towards `to` that stopped after its confirm step. */
+const confirmedFailover = (to: string): OperationRecord => ({
+  id: "failover-x",
+  kind: "failover",
+  from: A,
+  to,
+  startedAt: T0,
+  reason: "drill",
+  steps: [{ step: "confirm", startedAt: T0, finishedAt: T0, outcome: "done", detail: "confirmed", attempts: 1 }],
+});
+
 describe("steps that keep failing across runs", () => {
   test("notifies on the first attempt and every tenth, and records a failed event each time", async () => {
     const h = rig({ regions: [A, B] });
@@ -78,16 +89,7 @@ describe("steps that keep failing across runs", () => {
   test("a resumed failover whose target was not chosen yet logs it as unknown", async () => {
     const h = harness({ regions: [A, B] });
     h.sim.regionDown(A);
-    const op: OperationRecord = {
-      id: "failover-x",
-      kind: "failover",
-      from: A,
-      to: "",
-      startedAt: T0,
-      reason: "drill",
-      steps: [{ step: "confirm", startedAt: T0, finishedAt: T0, outcome: "done", detail: "confirmed", attempts: 1 }],
-    };
-    h.sim.journalText = JSON.stringify({ operation: op });
+    h.sim.journalText = JSON.stringify({ operation: confirmedFailover("") });
     const result = await h.engine().tick();
     expect(result).toMatchObject({ kind: "resumed", operation: { to: B, outcome: "completed" } });
     expect(h.logs[0]).toBe("engine: resuming failover failover-x (westeurope -> ?), stopped after confirm");
@@ -96,16 +98,7 @@ describe("steps that keep failing across runs", () => {
   test("a resumed failover towards a region no longer configured fails with FO-001 naming it", async () => {
     const h = harness({ regions: [A, B] });
     h.sim.regionDown(A);
-    const op: OperationRecord = {
-      id: "failover-x",
-      kind: "failover",
-      from: A,
-      to: "francecentral",
-      startedAt: T0,
-      reason: "drill",
-      steps: [{ step: "confirm", startedAt: T0, finishedAt: T0, outcome: "done", detail: "confirmed", attempts: 1 }],
-    };
-    h.sim.journalText = JSON.stringify({ operation: op });
+    h.sim.journalText = JSON.stringify({ operation: confirmedFailover("francecentral") });
     await expect(h.engine().tick()).rejects.toThrow(
       "[FO-001] no region can take over from westeurope: francecentral is not a usable secondary",
     );
