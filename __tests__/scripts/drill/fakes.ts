@@ -211,3 +211,15 @@ export async function drill(
   const report = await runDrill({ ...drillOptions(scenario, t, clock, (line) => log.push(line)), ...overrides });
   return { report, target: t, log };
 }
+
+/**
+ * A stand-in for scripts/lab/migration in specs that expect a command to stop before any lab
+ * starts. Should it not stop (a regression, or a mutant under `npm run mutate`), the rehearsal
+ * fails the test instead of starting PostgreSQL servers that a timed-out test would leave running.
+ */
+export function migrationLabMustNotStart() {
+  return {
+    runMigrationRehearsal: () => Promise.reject(new Error("a unit spec started the migration lab")),
+    renderMigrationReport: () => "",
+  };
+}

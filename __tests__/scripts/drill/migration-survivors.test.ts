@@ -2,13 +2,8 @@
 // The module is loaded afresh inside each test (never at the top of the file), so that what is
 // asserted is what the module computes when it loads.
 
-// Bad arguments must stop before any lab starts. Should they not (a regression, or a mutant under
-// `npm run mutate`), the rehearsal is this stand-in, which fails the test instead of starting
-// PostgreSQL servers that a timed-out test would leave running.
-jest.mock("../../../scripts/lab/migration", () => ({
-  runMigrationRehearsal: () => Promise.reject(new Error("a unit spec started the migration lab")),
-  renderMigrationReport: () => "",
-}));
+// Bad arguments must stop before any lab starts; should they not, the test fails (fakes.ts).
+jest.mock("../../../scripts/lab/migration", () => jest.requireActual("./fakes").migrationLabMustNotStart());
 
 type MigrationModule = typeof import("../../../scripts/drill/migration");
 

@@ -1,12 +1,7 @@
 import { isMigrationDrill, migrationDrillMain, parseMigrationArgs } from "../../../scripts/drill/migration";
 
-// Bad arguments must stop before any lab starts. Should they not (a regression, or a mutant under
-// `npm run mutate`), the rehearsal is this stand-in, which fails the test instead of starting
-// PostgreSQL servers that a timed-out test would leave running.
-jest.mock("../../../scripts/lab/migration", () => ({
-  runMigrationRehearsal: () => Promise.reject(new Error("a unit spec started the migration lab")),
-  renderMigrationReport: () => "",
-}));
+// Bad arguments must stop before any lab starts; should they not, the test fails (fakes.ts).
+jest.mock("../../../scripts/lab/migration", () => jest.requireActual("./fakes").migrationLabMustNotStart());
 
 describe("drill arguments of the migration-cutover scenario", () => {
   test("recognizes the scenario in both spellings, and only it", () => {
